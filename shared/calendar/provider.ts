@@ -1,0 +1,87 @@
+/**
+ * The calendar a business keeps its appointments in, behind one interface: Google Calendar
+ * (`google/`) or events kept in our own Postgres (`local/`). The booking saga and the availability
+ * search only ever see this interface.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+import type { CalendarError } from "./errors.ts";
+
+/** Time during which the calendar is not free, half-open [start, end). */
+export interface BusyInterval {
+  start: Temporal.Instant;
+  end: Temporal.Instant;
+}
+
+/** What free/busy knows about one calendar: its busy time, or why it cannot tell (never "free"). */
+export type FreeBusyResult = { ok: true; busy: BusyInterval[] } | { ok: false; error: CalendarError };
+
+/** Limits for one provider call: a voice caller is waiting, so every call has a deadline. */
+export interface CallOptions {
+  /** Absolute deadline, epoch milliseconds; retries and timeouts never run past it. */
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+/** The event a booking writes. Its id is derived from the claim id, so a retry cannot duplicate it. */
+export interface NewEvent {
+  /** Provider calendar id (Google calendar id, or our calendar uuid for the local provider). */
+  calendarId: string;
+  /** Deterministic event id, see `eventIdForClaim`. */
+  id: string;
+  /** Our slot_claims id, stored on the event (Google: private extended property `slotlineClaimId`). */
+  claimId: string;
+  start: Temporal.Instant;
+  end: Temporal.Instant;
+  /** The business's IANA zone, so the event reads right in the calendar UI. */
+  timeZone: string;
+  summary: string;
+  description?: string;
+  attendee?: { name?: string; email?: string; phone?: string };
+}
+
+export interface CalendarEvent {
+  id: string;
+  calendarId: string;
+  /** Our claim id when the event is one of ours. */
+  claimId?: string;
+  start: Temporal.Instant;
+  end: Temporal.Instant;
+  status: "confirmed" | "tentative" | "cancelled";
+  summary?: string;
+  description?: string;
+}
+
+export interface EventPatch {
+  start?: Temporal.Instant;
+  end?: Temporal.Instant;
+  timeZone?: string;
+  summary?: string;
+  description?: string;
+}
+
+export interface CalendarProvider {
+  readonly kind: "google" | "local";
+  /** Busy time of each calendar over [from, to); one entry per requested id. */
+  freeBusy(
+    calendarIds: readonly string[],
+    from: Temporal.Instant,
+    to: Temporal.Instant,
+    options?: CallOptions,
+  ): Promise<Map<string, FreeBusyResult>>;
+  /**
+   * Writes the event. Idempotent by id: when an event with this id already exists and carries the
+   * same claim id, that event is returned; if it belongs to something else, a `conflict` error.
+   */
+  insertEvent(event: NewEvent, options?: CallOptions): Promise<CalendarEvent>;
+  /** The event, or null when the calendar has never had it. Cancelled events come back as cancelled. */
+  getEvent(calendarId: string, eventId: string, options?: CallOptions): Promise<CalendarEvent | null>;
+  patchEvent(calendarId: string, eventId: string, patch: EventPatch, options?: CallOptions): Promise<CalendarEvent>;
+  /** "deleted" the first time, "already-deleted" after (Google's 410), "not-found" for unknown ids. */
+  deleteEvent(
+    calendarId: string,
+    eventId: string,
+    options?: CallOptions,
+  ): Promise<"deleted" | "already-deleted" | "not-found">;
+  /** Our events for a claim (normally zero or one), found through the stored claim id. */
+  findEventsByClaim(calendarId: string, claimId: string, options?: CallOptions): Promise<CalendarEvent[]>;
+}
