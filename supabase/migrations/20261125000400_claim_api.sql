@@ -147,6 +147,64 @@ comment on function slotline.replay_claim(slotline.slot_claims, uuid, tstzrange)
 -- Claiming
 -- ---------------------------------------------------------------------------------------------------
 
+-- Whether a committed active claim (a live hold, a booking in progress, a booking) overlaps the range.
+create or replace function slotline.slot_is_claimed(p_calendar_id uuid, p_during tstzrange)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (
+    select 1 from slotline.slot_claims c
+     where c.calendar_id = p_calendar_id
+       and c.during && p_during
+       and (c.status in ('pending', 'confirmed') or (c.status = 'held' and c.expires_at > now()))
+  );
+$$;
+comment on function slotline.slot_is_claimed(uuid, tstzrange) is
+  'True when an active claim of the calendar overlaps the range (expired holds do not count).';
+
+-- Transaction-scoped advisory locks on every slot-length cell the range touches, in ascending order (so
+-- two claimers never wait on each other in a cycle). Overlapping ranges always share a cell, so they
+-- take turns; claims of different slots do not wait on each other at all.
+create or replace function slotline.lock_slot_cells(p_calendar slotline.calendars, p_during tstzrange)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_cell_seconds integer := p_calendar.slot_minutes * 60;
+  v_first bigint := floor(extract(epoch from lower(p_during)) / v_cell_seconds)::bigint;
+  v_last bigint := floor((extract(epoch from upper(p_during)) - 1) / v_cell_seconds)::bigint;
+  v_calendar_key integer := hashtext(p_calendar.id::text);
+begin
+  for v_cell in v_first .. v_last loop
+    perform pg_catalog.pg_advisory_xact_lock(v_calendar_key, v_cell);
+  end loop;
+end;
+$$;
+comment on function slotline.lock_slot_cells(slotline.calendars, tstzrange) is
+  'Queues overlapping claimers (advisory locks per slot cell, ascending) so they never deadlock-storm.';
+
+create or replace function slotline.taken_outcome(
+  p_calendar_id uuid,
+  p_during tstzrange,
+  p_idempotency_key text,
+  p_call_id text,
+  p_tool_call_id text
+)
+returns slotline.claim_outcome
+language sql
+immutable
+set search_path = ''
+as $$
+  select row('taken', null, p_calendar_id, null, lower(p_during), upper(p_during), null, p_idempotency_key,
+    p_call_id, p_tool_call_id, null, null, null, null, null, null, null, null, null)::slotline.claim_outcome;
+$$;
+comment on function slotline.taken_outcome(uuid, tstzrange, text, text, text) is
+  'The claim_outcome for a request that lost its slot to an overlapping active claim.';
+
 create or replace function slotline.claim_slot(
   p_calendar_id uuid,
   p_starts_at timestamptz,
@@ -209,7 +267,27 @@ begin
     v_expires_at := now() + make_interval(secs => coalesce(p_hold_seconds, v_calendar.hold_seconds));
   end if;
 
+  -- Fast path: a committed overlapping claim answers "taken" without writing anything. Most losers of
+  -- a stampede arrive after the winner committed and leave here.
+  if slotline.slot_is_claimed(p_calendar_id, v_during) then
+    return slotline.taken_outcome(p_calendar_id, v_during, p_idempotency_key, p_call_id, p_tool_call_id);
+  end if;
+
   begin
+    -- Claimers of overlapping ranges queue here, one at a time, instead of inserting side by side: two
+    -- in-progress inserts that conflict on an exclusion constraint wait for each other and are only
+    -- freed by the deadlock detector (a second each), which under a stampede cascades into timeouts.
+    perform slotline.lock_slot_cells(v_calendar, v_during);
+
+    -- The winner may have committed while we queued.
+    if slotline.slot_is_claimed(p_calendar_id, v_during) then
+      select * into v_claim from slotline.slot_claims where idempotency_key = p_idempotency_key;
+      if found then
+        return slotline.replay_claim(v_claim, p_calendar_id, v_during);
+      end if;
+      return slotline.taken_outcome(p_calendar_id, v_during, p_idempotency_key, p_call_id, p_tool_call_id);
+    end if;
+
     -- A hold past its expiry no longer counts, but the constraint cannot see time (now() is not
     -- allowed in its predicate): expire overlapping stale holds in this transaction first.
     update slotline.slot_claims
@@ -219,6 +297,7 @@ begin
        and status = 'held'
        and expires_at <= now();
 
+    -- The exclusion constraint, not the queue above, is what guarantees a single winner.
     insert into slotline.slot_claims (
       calendar_id, during, status, expires_at, idempotency_key, call_id, tool_call_id,
       caller_name, caller_phone, caller_email, notes, replaces_claim_id
@@ -236,9 +315,7 @@ begin
         return slotline.replay_claim(v_claim, p_calendar_id, v_during);
       end if;
       -- Otherwise somebody else holds or booked an overlapping slot.
-      return row('taken', null, p_calendar_id, null, p_starts_at, p_ends_at, null, p_idempotency_key,
-        p_call_id, p_tool_call_id, null, null, null, null, null, null, null, null, null
-      )::slotline.claim_outcome;
+      return slotline.taken_outcome(p_calendar_id, v_during, p_idempotency_key, p_call_id, p_tool_call_id);
   end;
 end;
 $$;

@@ -1,0 +1,114 @@
+/**
+ * The ledger: holds and bookings, as the SQL API of supabase/migrations exposes them. This interface is
+ * what the booking saga and the availability search use; `postgres-ledger.ts` implements it over
+ * postgres.js for real Postgres, Supabase's pooler and the embedded PGlite alike.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+
+export type ClaimStatus = "held" | "pending" | "confirmed" | "failed" | "cancelled" | "expired";
+
+/** Statuses that occupy their slot (the exclusion constraint's predicate). */
+export const ACTIVE_STATUSES: readonly ClaimStatus[] = ["held", "pending", "confirmed"];
+
+export interface Caller {
+  name?: string | null;
+  phone?: string | null;
+  email?: string | null;
+}
+
+export interface Claim {
+  id: string;
+  calendarId: string;
+  status: ClaimStatus;
+  startsAt: Temporal.Instant;
+  endsAt: Temporal.Instant;
+  expiresAt: Temporal.Instant | null;
+  idempotencyKey: string;
+  callId: string | null;
+  toolCallId: string | null;
+  callerName: string | null;
+  callerPhone: string | null;
+  callerEmail: string | null;
+  notes: string | null;
+  calendarEventId: string | null;
+  failureReason: string | null;
+  replacesClaimId: string | null;
+  createdAt: Temporal.Instant;
+  updatedAt: Temporal.Instant;
+}
+
+export interface ClaimRequest {
+  calendarId: string;
+  startsAt: Temporal.Instant;
+  endsAt: Temporal.Instant;
+  /** The same key again returns the same claim (Vapi call id + tool call id, or the REST call_id). */
+  idempotencyKey: string;
+  /** "held" (default) keeps the slot for the caller to decide; "pending" starts a booking at once. */
+  status?: "held" | "pending";
+  /** Hold length; default the calendar's hold_seconds. */
+  holdSeconds?: number;
+  callId?: string | null;
+  toolCallId?: string | null;
+  caller?: Caller;
+  notes?: string | null;
+  replacesClaimId?: string | null;
+}
+
+/** `claimed`: a new claim; `replayed`: this key's earlier claim; `taken`: an overlapping claim won. */
+export type ClaimResult =
+  | { outcome: "claimed" | "replayed"; claim: Claim }
+  | { outcome: "taken"; calendarId: string; startsAt: Temporal.Instant; endsAt: Temporal.Instant };
+
+/** `updated`: the status changed; `unchanged`: it already was what was asked (a retry). */
+export interface ChangeResult {
+  outcome: "updated" | "unchanged";
+  claim: Claim;
+}
+
+/** An active claim as the availability search needs it. */
+export interface ActiveClaim {
+  claimId: string;
+  start: Temporal.Instant;
+  end: Temporal.Instant;
+  status: ClaimStatus;
+  expiresAt: Temporal.Instant | null;
+}
+
+/** A calendars row. `businessHours` is the raw `{"monday": [["08:00","18:00"]], ...}` document. */
+export interface CalendarRecord {
+  id: string;
+  name: string;
+  displayName: string | null;
+  provider: "local" | "google";
+  googleCalendarId: string | null;
+  timeZone: string;
+  slotMinutes: number;
+  businessHours: Record<string, [string, string][]>;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
+  minNoticeMinutes: number;
+  horizonDays: number;
+  holdSeconds: number;
+}
+
+export interface Ledger {
+  claimSlot(request: ClaimRequest): Promise<ClaimResult>;
+  /** held -> pending, adding the caller's details. */
+  beginBooking(claimId: string, caller?: Caller & { notes?: string | null }): Promise<ChangeResult>;
+  /** pending -> confirmed with the calendar event id. */
+  confirmClaim(claimId: string, calendarEventId: string): Promise<ChangeResult>;
+  /** held | pending -> failed. */
+  failClaim(claimId: string, reason?: string): Promise<ChangeResult>;
+  /** held -> cancelled. */
+  releaseClaim(claimId: string): Promise<ChangeResult>;
+  /** confirmed -> cancelled. */
+  cancelBooking(claimId: string, reason?: string): Promise<ChangeResult>;
+  /** Keeps a hold for `seconds` (default the calendar's hold_seconds) from now. */
+  extendHold(claimId: string, seconds?: number): Promise<ChangeResult>;
+  /** Marks stale holds expired; returns how many. */
+  sweepExpiredClaims(): Promise<number>;
+  claimsOverlapping(calendarId: string, from: Temporal.Instant, to: Temporal.Instant): Promise<ActiveClaim[]>;
+  getClaim(claimId: string): Promise<Claim | null>;
+  getCalendar(by: { id: string } | { name: string }): Promise<CalendarRecord | null>;
+  listCalendars(): Promise<CalendarRecord[]>;
+}

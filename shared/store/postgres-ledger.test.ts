@@ -1,0 +1,298 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  connectTestDatabase,
+  createTestCalendar,
+  minutesAfter,
+  slotStart,
+  type TestCalendar,
+} from "../../test/harness/database.ts";
+import { isLedgerError } from "./errors.ts";
+import type { ClaimResult, Ledger } from "./ledger.ts";
+import { postgresLedger, type Sql } from "./postgres-ledger.ts";
+
+let sql: Sql;
+let ledger: Ledger;
+
+beforeAll(() => {
+  // Enough real connections that concurrent claims really meet inside Postgres.
+  sql = connectTestDatabase({ max: 60 });
+  ledger = postgresLedger(sql);
+});
+
+afterAll(async () => {
+  await sql.end({ timeout: 5 });
+});
+
+const key = () => `test:${randomUUID()}`;
+
+async function activeClaimRows(calendar: TestCalendar) {
+  return sql`
+    select id, lower(during) as starts_at, upper(during) as ends_at, status
+      from slotline.slot_claims
+     where calendar_id = ${calendar.id} and status in ('held', 'pending', 'confirmed')`;
+}
+
+async function overlappingActivePairs(calendar: TestCalendar): Promise<number> {
+  const [row] = await sql`
+    select count(*)::int as pairs
+      from slotline.slot_claims a
+      join slotline.slot_claims b on a.id < b.id and a.calendar_id = b.calendar_id and a.during && b.during
+     where a.calendar_id = ${calendar.id}
+       and a.status in ('held', 'pending', 'confirmed') and b.status in ('held', 'pending', 'confirmed')`;
+  return Number(row?.pairs);
+}
+
+describe("claimSlot", () => {
+  it("claims a free slot as a hold that expires after the calendar's hold_seconds", async () => {
+    const calendar = await createTestCalendar(sql, { hold_seconds: 90 });
+    const startsAt = slotStart(2, 10);
+    const result = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: key() });
+    expect(result.outcome).toBe("claimed");
+    if (result.outcome !== "claimed") return;
+    expect(result.claim.status).toBe("held");
+    expect(result.claim.startsAt.equals(startsAt)).toBe(true);
+    const holdSeconds = result.claim.expiresAt!.since(result.claim.createdAt).total("seconds");
+    expect(holdSeconds).toBeGreaterThan(89);
+    expect(holdSeconds).toBeLessThan(91);
+  });
+
+  it("answers taken, not an error, when an overlapping claim exists", async () => {
+    const calendar = await createTestCalendar(sql);
+    const startsAt = slotStart(2, 4);
+    await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 60), idempotencyKey: key(), status: "pending" });
+    const later = minutesAfter(startsAt, 30);
+    const result = await ledger.claimSlot({ calendarId: calendar.id, startsAt: later, endsAt: minutesAfter(later, 30), idempotencyKey: key() });
+    expect(result.outcome).toBe("taken");
+  });
+
+  it("lets back-to-back slots both be claimed, since ranges are half-open", async () => {
+    const calendar = await createTestCalendar(sql);
+    const first = slotStart(3, 0);
+    const second = minutesAfter(first, 30);
+    const a = await ledger.claimSlot({ calendarId: calendar.id, startsAt: first, endsAt: second, idempotencyKey: key() });
+    const b = await ledger.claimSlot({ calendarId: calendar.id, startsAt: second, endsAt: minutesAfter(second, 30), idempotencyKey: key() });
+    expect([a.outcome, b.outcome]).toEqual(["claimed", "claimed"]);
+  });
+
+  it("does not let an expired hold block the slot, and marks it expired", async () => {
+    const calendar = await createTestCalendar(sql);
+    const startsAt = slotStart(2, 6);
+    const stale = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: key() });
+    if (stale.outcome !== "claimed") throw new Error("setup failed");
+    await sql`update slotline.slot_claims set expires_at = now() - interval '1 second' where id = ${stale.claim.id}`;
+    const fresh = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: key() });
+    expect(fresh.outcome).toBe("claimed");
+    expect((await ledger.getClaim(stale.claim.id))?.status).toBe("expired");
+  });
+
+  it("returns the same claim for the same idempotency key and refuses it for another slot", async () => {
+    const calendar = await createTestCalendar(sql);
+    const startsAt = slotStart(4, 2);
+    const k = key();
+    const first = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: k });
+    const again = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: k });
+    expect(first.outcome).toBe("claimed");
+    expect(again.outcome).toBe("replayed");
+    if (first.outcome === "taken" || again.outcome === "taken") return;
+    expect(again.claim.id).toBe(first.claim.id);
+
+    const elsewhere = minutesAfter(startsAt, 60);
+    const error = await ledger
+      .claimSlot({ calendarId: calendar.id, startsAt: elsewhere, endsAt: minutesAfter(elsewhere, 30), idempotencyKey: k })
+      .catch((e: unknown) => e);
+    expect(isLedgerError(error, "idempotency-conflict")).toBe(true);
+  });
+
+  it("refuses malformed, off-grid and past slots with typed errors", async () => {
+    const calendar = await createTestCalendar(sql);
+    const startsAt = slotStart(2, 8);
+    const cases = [
+      { startsAt, endsAt: startsAt },
+      { startsAt: minutesAfter(startsAt, 30), endsAt: startsAt },
+      { startsAt: minutesAfter(startsAt, 10), endsAt: minutesAfter(startsAt, 40) },
+      { startsAt, endsAt: minutesAfter(startsAt, 45) },
+      { startsAt: slotStart(-1, 0), endsAt: slotStart(-1, 1) },
+    ];
+    for (const slot of cases) {
+      const error = await ledger.claimSlot({ calendarId: calendar.id, ...slot, idempotencyKey: key() }).catch((e: unknown) => e);
+      expect(isLedgerError(error, "invalid"), `${slot.startsAt} to ${slot.endsAt}`).toBe(true);
+    }
+    const unknown = await ledger
+      .claimSlot({ calendarId: randomUUID(), startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: key() })
+      .catch((e: unknown) => e);
+    expect(isLedgerError(unknown, "not-found")).toBe(true);
+    expect(await activeClaimRows(calendar)).toHaveLength(0);
+  });
+});
+
+describe("claim races on real connections", () => {
+  it("gives 200 concurrent claims of one slot exactly one winner and 199 clean taken answers", async () => {
+    const calendar = await createTestCalendar(sql);
+    const startsAt = slotStart(5, 20);
+    const endsAt = minutesAfter(startsAt, 30);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt, idempotencyKey: key(), status: "pending" }),
+      ),
+    );
+    const outcomes = results.map((r) => r.outcome);
+    expect(outcomes.filter((o) => o === "claimed")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "taken")).toHaveLength(199);
+    expect(await activeClaimRows(calendar)).toHaveLength(1);
+  });
+
+  it("never lets partially overlapping ranges claimed at once overlap", async () => {
+    const calendar = await createTestCalendar(sql);
+    const base = slotStart(6, 10);
+    // 150 claimers over 60-, 90- and 30-minute ranges starting every half hour across three hours.
+    const requests = Array.from({ length: 150 }, (_, i) => {
+      const startsAt = minutesAfter(base, 30 * (i % 6));
+      const length = [30, 60, 90][i % 3]!;
+      return { calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, length), idempotencyKey: key() };
+    });
+    const results: ClaimResult[] = await Promise.all(requests.map((r) => ledger.claimSlot(r)));
+    const winners = results.filter((r) => r.outcome === "claimed");
+    expect(winners.length).toBeGreaterThan(0);
+    expect(await activeClaimRows(calendar)).toHaveLength(winners.length);
+    expect(await overlappingActivePairs(calendar)).toBe(0);
+    // Every loser overlaps some winner: nobody was refused a slot that was actually free.
+    for (const loser of results.filter((r) => r.outcome === "taken")) {
+      const overlapsAWinner = winners.some(
+        (w) =>
+          w.outcome !== "taken" &&
+          isBefore(w.claim.startsAt, loser.endsAt) &&
+          isBefore(loser.startsAt, w.claim.endsAt),
+      );
+      expect(overlapsAWinner).toBe(true);
+    }
+  });
+
+  it("turns the same idempotency key sent 20 times at once into one claim", async () => {
+    const calendar = await createTestCalendar(sql);
+    const startsAt = slotStart(7, 14);
+    const k = key();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: k, status: "pending" }),
+      ),
+    );
+    const ids = new Set(results.map((r) => (r.outcome === "taken" ? "taken" : r.claim.id)));
+    expect(ids.size).toBe(1);
+    expect(ids.has("taken")).toBe(false);
+    expect(results.filter((r) => r.outcome === "claimed")).toHaveLength(1);
+    expect(await activeClaimRows(calendar)).toHaveLength(1);
+  });
+});
+
+function isBefore(a: { epochNanoseconds: bigint }, b: { epochNanoseconds: bigint }): boolean {
+  return a.epochNanoseconds < b.epochNanoseconds;
+}
+
+describe("status changes", () => {
+  async function held(calendar: TestCalendar, halfHour: number) {
+    const startsAt = slotStart(3, halfHour);
+    const result = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: key() });
+    if (result.outcome !== "claimed") throw new Error("setup failed");
+    return result.claim;
+  }
+
+  it("moves one row held -> pending -> confirmed, and repeating the confirm is unchanged", async () => {
+    const calendar = await createTestCalendar(sql);
+    const claim = await held(calendar, 20);
+    const pending = await ledger.beginBooking(claim.id, { name: "Jane Doe", phone: "+15555550100" });
+    expect(pending).toMatchObject({ outcome: "updated", claim: { status: "pending", callerName: "Jane Doe", expiresAt: null } });
+    const confirmed = await ledger.confirmClaim(claim.id, "evt123");
+    expect(confirmed).toMatchObject({ outcome: "updated", claim: { status: "confirmed", calendarEventId: "evt123" } });
+    expect((await ledger.confirmClaim(claim.id, "evt123")).outcome).toBe("unchanged");
+    const otherEvent = await ledger.confirmClaim(claim.id, "evt999").catch((e: unknown) => e);
+    expect(isLedgerError(otherEvent, "transition-refused")).toBe(true);
+    expect(await activeClaimRows(calendar)).toHaveLength(1);
+  });
+
+  it("frees the slot on fail, release and cancel, and refuses changes that do not fit", async () => {
+    const calendar = await createTestCalendar(sql);
+    const failed = await held(calendar, 22);
+    expect((await ledger.failClaim(failed.id, "google down")).claim).toMatchObject({ status: "failed", failureReason: "google down" });
+    expect((await ledger.failClaim(failed.id)).outcome).toBe("unchanged");
+
+    const released = await held(calendar, 24);
+    expect((await ledger.releaseClaim(released.id)).claim.status).toBe("cancelled");
+
+    const booked = await held(calendar, 26);
+    await ledger.beginBooking(booked.id);
+    const cancelPending = await ledger.cancelBooking(booked.id).catch((e: unknown) => e);
+    expect(isLedgerError(cancelPending, "transition-refused")).toBe(true);
+    await ledger.confirmClaim(booked.id, "evt-b");
+    const failConfirmed = await ledger.failClaim(booked.id).catch((e: unknown) => e);
+    expect(isLedgerError(failConfirmed, "transition-refused")).toBe(true);
+    expect((await ledger.cancelBooking(booked.id, "caller asked")).claim.status).toBe("cancelled");
+    expect((await ledger.cancelBooking(booked.id)).outcome).toBe("unchanged");
+
+    expect(await activeClaimRows(calendar)).toHaveLength(0);
+    const unknown = await ledger.releaseClaim(randomUUID()).catch((e: unknown) => e);
+    expect(isLedgerError(unknown, "not-found")).toBe(true);
+  });
+
+  it("extends a live hold and refuses to extend a booking", async () => {
+    const calendar = await createTestCalendar(sql, { hold_seconds: 30 });
+    const claim = await held(calendar, 28);
+    const extended = await ledger.extendHold(claim.id, 600);
+    expect(extended.claim.expiresAt!.since(claim.expiresAt!).total("seconds")).toBeGreaterThan(500);
+    await ledger.beginBooking(claim.id);
+    const refused = await ledger.extendHold(claim.id).catch((e: unknown) => e);
+    expect(isLedgerError(refused, "transition-refused")).toBe(true);
+  });
+
+  it("sweeps expired holds and leaves live ones and bookings alone", async () => {
+    const calendar = await createTestCalendar(sql);
+    const stale = await held(calendar, 30);
+    const live = await held(calendar, 32);
+    await sql`update slotline.slot_claims set expires_at = now() - interval '1 minute' where id = ${stale.id}`;
+    expect(await ledger.sweepExpiredClaims()).toBeGreaterThanOrEqual(1);
+    expect((await ledger.getClaim(stale.id))?.status).toBe("expired");
+    expect((await ledger.getClaim(live.id))?.status).toBe("held");
+  });
+});
+
+describe("claimsOverlapping", () => {
+  it("lists live holds and bookings in the range, not expired holds or other calendars", async () => {
+    const calendar = await createTestCalendar(sql);
+    const other = await createTestCalendar(sql);
+    const base = slotStart(8, 10);
+    const claim = (cal: TestCalendar, halfHours: number, status: "held" | "pending" = "held") =>
+      ledger.claimSlot({
+        calendarId: cal.id,
+        startsAt: minutesAfter(base, 30 * halfHours),
+        endsAt: minutesAfter(base, 30 * halfHours + 30),
+        idempotencyKey: key(),
+        status,
+      });
+    const live = await claim(calendar, 0);
+    const booking = await claim(calendar, 2, "pending");
+    const stale = await claim(calendar, 4);
+    await claim(other, 0);
+    await claim(calendar, 20); // outside the range
+    if (stale.outcome !== "claimed" || live.outcome !== "claimed" || booking.outcome !== "claimed") throw new Error("setup failed");
+    await sql`update slotline.slot_claims set expires_at = now() - interval '1 second' where id = ${stale.claim.id}`;
+
+    const active = await ledger.claimsOverlapping(calendar.id, base, minutesAfter(base, 5 * 60));
+    expect(active.map((c) => c.claimId)).toEqual([live.claim.id, booking.claim.id]);
+  });
+});
+
+describe("calendars", () => {
+  it("has the seed's default calendar: Phoenix, 8 to 6 on weekdays, 30-minute slots, 15 minutes notice, 14 days", async () => {
+    const calendar = await ledger.getCalendar({ name: "default" });
+    expect(calendar).toMatchObject({
+      timeZone: "America/Phoenix",
+      slotMinutes: 30,
+      minNoticeMinutes: 15,
+      horizonDays: 14,
+      holdSeconds: 60,
+      provider: "local",
+    });
+    expect(calendar?.businessHours.monday).toEqual([["08:00", "18:00"]]);
+    expect(calendar?.businessHours.saturday).toEqual([]);
+  });
+});
