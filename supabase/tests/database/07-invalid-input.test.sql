@@ -1,0 +1,47 @@
+begin;
+-- A calendar open around the clock in UTC with 30-minute slots, and slot times two days ahead.
+insert into slotline.calendars (id, name, time_zone, business_hours) values (
+  '00000000-0000-0000-0000-0000000000a1', 'pgtap', 'UTC',
+  '{"monday": [["00:00", "24:00"]], "tuesday": [["00:00", "24:00"]], "wednesday": [["00:00", "24:00"]],
+    "thursday": [["00:00", "24:00"]], "friday": [["00:00", "24:00"]], "saturday": [["00:00", "24:00"]],
+    "sunday": [["00:00", "24:00"]]}'
+);
+-- pg_temp.at(10.5) = 10:30 UTC, two days from now.
+create function pg_temp.at(p_hours numeric) returns timestamptz language sql stable as
+  $$ select date_trunc('day', now()) + interval '2 days' + make_interval(mins => (p_hours * 60)::integer) $$;
+create function pg_temp.claim(p_from numeric, p_to numeric, p_key text, p_status slotline.claim_status default 'held')
+returns slotline.claim_outcome language sql volatile as $$
+  select * from slotline.claim_slot('00000000-0000-0000-0000-0000000000a1', pg_temp.at(p_from), pg_temp.at(p_to),
+    p_key, p_status)
+$$;
+
+select plan(9);
+
+select throws_ok($$ select pg_temp.claim(10, 10, 'empty') $$, 'SL400', null,
+  'An empty range should be refused');
+select throws_ok($$ select pg_temp.claim(11, 10, 'inverted') $$, 'SL400', null,
+  'An inverted range should be refused');
+select throws_ok(
+  $$ select slotline.claim_slot(gen_random_uuid(), pg_temp.at(10), pg_temp.at(10.5), 'nowhere') $$,
+  'SL404', null, 'A claim on an unknown calendar should be refused');
+select throws_ok($$ select pg_temp.claim(10.25, 10.75, 'off-grid') $$, 'SL400', null,
+  'A slot that does not start on the slot grid should be refused');
+select throws_ok($$ select pg_temp.claim(10, 10.75, 'partial-slot') $$, 'SL400', null,
+  'A slot that is not a whole number of slots long should be refused');
+select throws_ok($$ select pg_temp.claim(-72, -71.5, 'past') $$, 'SL400', null,
+  'A slot in the past should be refused');
+select throws_ok(
+  $$ select slotline.claim_slot((select id from slotline.calendars where name = 'default'),
+       ((date_trunc('week', now() at time zone 'America/Phoenix') + interval '12 days 19 hours') at time zone 'America/Phoenix'),
+       ((date_trunc('week', now() at time zone 'America/Phoenix') + interval '12 days 19 hours 30 minutes') at time zone 'America/Phoenix'),
+       'after-hours') $$,
+  'SL400', null, 'A slot outside the calendar''s business hours should be refused');
+select throws_ok(
+  $$ insert into slotline.slot_claims (calendar_id, during, status, idempotency_key)
+     values ('00000000-0000-0000-0000-0000000000a1', tstzrange(pg_temp.at(20), pg_temp.at(20.5)), 'held', 'no-expiry') $$,
+  '23514', null, 'A hold with no expiry should violate a check constraint');
+select is((select count(*)::integer from slotline.slot_claims where calendar_id = '00000000-0000-0000-0000-0000000000a1'), 0,
+  'Refused requests should leave no rows behind');
+
+select * from finish();
+rollback;
