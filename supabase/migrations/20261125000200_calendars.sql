@@ -21,17 +21,20 @@ comment on function slotline.is_valid_time_zone(text) is
   'True when the IANA zone name is known to this database (used by the calendars check constraint).';
 
 -- "HH:MM" (24:00 allowed as a closing time) to minutes after midnight; null when malformed.
+-- plpgsql, not SQL: it runs on every claim, and plpgsql keeps its plans for the session.
 create or replace function slotline.minutes_of_day(p_hhmm text)
 returns integer
-language sql
+language plpgsql
 immutable
-set search_path = ''
 as $$
-  select case
-    when p_hhmm ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'
-      then substr(p_hhmm, 1, 2)::integer * 60 + substr(p_hhmm, 4, 2)::integer
-    when p_hhmm = '24:00' then 1440
-  end;
+begin
+  if p_hhmm ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$' then
+    return substr(p_hhmm, 1, 2)::integer * 60 + substr(p_hhmm, 4, 2)::integer;
+  elsif p_hhmm = '24:00' then
+    return 1440;
+  end if;
+  return null;
+end;
 $$;
 comment on function slotline.minutes_of_day(text) is
   'Minutes after local midnight for an "HH:MM" wall-clock time ("24:00" = 1440); null when malformed.';
