@@ -20,6 +20,11 @@ export interface CallOptions {
   /** Absolute deadline, epoch milliseconds; retries and timeouts never run past it. */
   deadline?: number;
   signal?: AbortSignal;
+  /**
+   * freeBusy only: an answer cached for the provider's short TTL is good enough (availability search).
+   * Leave unset for the booking recheck, which must always see the calendar as it is now.
+   */
+  allowCached?: boolean;
 }
 
 /** The event a booking writes. Its id is derived from the claim id, so a retry cannot duplicate it. */

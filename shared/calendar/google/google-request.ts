@@ -1,0 +1,186 @@
+/**
+ * One Calendar API call with everything a voice call needs around it: a bearer token, a timeout on
+ * every attempt, jittered exponential backoff on retryable failures (429, 403 rate limits, 5xx, network
+ * errors, timeouts), never past the caller's deadline, and one token refresh on a 401.
+ */
+import { CalendarError } from "../errors.ts";
+import type { CallOptions } from "../provider.ts";
+import type { AccessTokenSource } from "./access-token.ts";
+import { deadlineError, sleep } from "./deadline.ts";
+import { calendarErrorFromResponse } from "./google-error.ts";
+
+export interface RetryPolicy {
+  /** First backoff ceiling; doubles per attempt. Default 100 ms. */
+  baseDelayMs: number;
+  /** Largest backoff. Default 2000 ms. */
+  maxDelayMs: number;
+  /** Attempts in all, the first included. Default 6. */
+  maxAttempts: number;
+}
+
+/** What every request shares: where to send it, how to authorize, how long to wait. */
+export interface GoogleRequestContext {
+  /** e.g. https://www.googleapis.com/calendar/v3 (no trailing slash). */
+  baseUrl: string;
+  tokens: AccessTokenSource;
+  fetch: typeof fetch;
+  now: () => number;
+  /** In [0, 1), for backoff jitter. */
+  random: () => number;
+  requestTimeoutMs: number;
+  /** Deadline used when the caller gives none, relative to now. */
+  defaultBudgetMs: number;
+  retry: RetryPolicy;
+}
+
+export interface GoogleRequest {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Path below the base URL, already encoded, e.g. `/calendars/primary/events`. */
+  path: string;
+  query?: ReadonlyArray<readonly [string, string]>;
+  body?: unknown;
+  /** For messages: "events.insert" etc. */
+  what: string;
+}
+
+/** A 2xx answer: status and parsed JSON body (undefined for 204). */
+export interface GoogleResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Backoff before retry number `attempt` (1-based): half the exponential ceiling plus up to the other
+ * half at random ("equal jitter"), so retries spread out yet always wait a little.
+ *
+ * @example
+ * backoffDelay(3, { baseDelayMs: 100, maxDelayMs: 2000, maxAttempts: 6 }, () => 0.5) // 300
+ */
+export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+function retryAfterMs(response: Response): number {
+  const header = response.headers.get("retry-after");
+  if (!header) return 0;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
+/**
+ * Sends the request, retrying what may succeed on a second try, and returns the 2xx answer or throws
+ * a `CalendarError` (kind `deadline` when time ran out, with the last failure as its cause).
+ *
+ * @example
+ * const { body } = await googleRequest(ctx, { method: "GET", path: "/calendars/primary/events/abc12", what: "events.get" }, { deadline });
+ */
+export async function googleRequest(
+  ctx: GoogleRequestContext,
+  request: GoogleRequest,
+  options: CallOptions = {},
+): Promise<GoogleResponse> {
+  const { signal } = options;
+  const deadline = options.deadline ?? ctx.now() + ctx.defaultBudgetMs;
+  const url = new URL(ctx.baseUrl + request.path);
+  for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
+  let attempts = 0;
+  let refreshedAfter401 = false;
+  let last: CalendarError | undefined;
+
+  for (;;) {
+    signal?.throwIfAborted();
+    const remaining = deadline - ctx.now();
+    if (remaining <= 0) throw deadlineError(request.what, last);
+    attempts += 1;
+
+    let failure: CalendarError;
+    let retryAfter = 0;
+    try {
+      const token = await ctx.tokens.token({ deadline, ...(signal ? { signal } : {}) });
+      const outcome = await attempt(ctx, request, url, token, deadline, signal);
+      if (outcome.ok) return outcome.response;
+      if (outcome.error.kind === "auth" && outcome.error.status === 401 && !refreshedAfter401) {
+        // The token may have been revoked or expired early: refresh once, retry at once.
+        refreshedAfter401 = true;
+        ctx.tokens.invalidate(token);
+        attempts -= 1;
+        continue;
+      }
+      failure = outcome.error;
+      retryAfter = outcome.retryAfterMs;
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (!(error instanceof CalendarError)) throw error;
+      failure = error;
+    }
+
+    if (failure.kind === "deadline") throw failure.cause === undefined && last ? deadlineError(request.what, last) : failure;
+    if (!failure.retryable || attempts >= ctx.retry.maxAttempts) throw failure;
+    last = failure;
+    const delay = Math.max(backoffDelay(attempts, ctx.retry, ctx.random), retryAfter);
+    if (ctx.now() + delay >= deadline) throw deadlineError(request.what, failure);
+    await sleep(delay, signal);
+  }
+}
+
+type AttemptOutcome = { ok: true; response: GoogleResponse } | { ok: false; error: CalendarError; retryAfterMs: number };
+
+/** One HTTP exchange, bounded by the per-request timeout and whatever is left of the deadline. */
+async function attempt(
+  ctx: GoogleRequestContext,
+  request: GoogleRequest,
+  url: URL,
+  token: string,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<AttemptOutcome> {
+  const remaining = Math.max(0, deadline - ctx.now());
+  const cutByDeadline = remaining < ctx.requestTimeoutMs;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.min(ctx.requestTimeoutMs, remaining));
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    if (request.body !== undefined) headers["content-type"] = "application/json";
+    const response = await ctx.fetch(url, {
+      method: request.method,
+      headers,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: controller.signal,
+    });
+    const text = await response.text();
+    let body: unknown;
+    if (text !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        if (response.ok) {
+          throw new CalendarError("invalid-response", `${request.what}: response is not JSON`, {
+            status: response.status,
+            cause: error,
+          });
+        }
+      }
+    }
+    if (response.ok) return { ok: true, response: { status: response.status, body } };
+    return {
+      ok: false,
+      error: calendarErrorFromResponse(response.status, body, request.what),
+      retryAfterMs: retryAfterMs(response),
+    };
+  } catch (error) {
+    if (error instanceof CalendarError) throw error;
+    if (signal?.aborted) throw signal.reason;
+    if (controller.signal.aborted) {
+      if (cutByDeadline) throw deadlineError(request.what);
+      throw new CalendarError("timeout", `${request.what}: no answer within ${ctx.requestTimeoutMs} ms`, { cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CalendarError("unavailable", `${request.what}: network error: ${message}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
