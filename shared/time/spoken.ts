@@ -1,0 +1,127 @@
+/**
+ * Dates and times the way an assistant says them: "Friday, January 23rd at 3pm", "today at noon",
+ * "tomorrow at 10:30am", and, when caller and business are in different zones, both clocks:
+ * "3pm your time, 1pm in Arizona".
+ */
+import { Temporal } from "@js-temporal/polyfill";
+import { zoneSpeech } from "./zones.ts";
+
+const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+const MONTHS = [
+  "January", "February", "March", "April", "May", "June",
+  "July", "August", "September", "October", "November", "December",
+] as const;
+
+/**
+ * A day of the month as spoken: 1st 2nd 3rd 4th ... 11th 12th 13th ... 21st 22nd 23rd ... 31st.
+ *
+ * @example
+ * ordinal(23); // "23rd"
+ * ordinal(12); // "12th"
+ */
+export function ordinal(n: number): string {
+  const lastTwo = n % 100;
+  if (lastTwo >= 11 && lastTwo <= 13) return `${n}th`;
+  switch (n % 10) {
+    case 1:
+      return `${n}st`;
+    case 2:
+      return `${n}nd`;
+    case 3:
+      return `${n}rd`;
+    default:
+      return `${n}th`;
+  }
+}
+
+/** "Monday" ... "Sunday" for Temporal's dayOfWeek (1 = Monday). */
+export function weekdayName(dayOfWeek: number): string {
+  return WEEKDAYS[(dayOfWeek - 1) % 7] ?? "";
+}
+
+/**
+ * A wall-clock time as spoken: "3pm", "10:30am", "noon", "midnight", "12:15pm".
+ *
+ * @example
+ * spokenTime(Temporal.PlainTime.from("15:00")); // "3pm"
+ * spokenTime(Temporal.PlainTime.from("12:00")); // "noon"
+ */
+export function spokenTime(time: { hour: number; minute: number }): string {
+  if (time.minute === 0 && time.hour === 12) return "noon";
+  if (time.minute === 0 && time.hour === 0) return "midnight";
+  const hour12 = time.hour % 12 === 0 ? 12 : time.hour % 12;
+  const suffix = time.hour < 12 ? "am" : "pm";
+  return time.minute === 0 ? `${hour12}${suffix}` : `${hour12}:${String(time.minute).padStart(2, "0")}${suffix}`;
+}
+
+/**
+ * A date as spoken relative to the listener's today: "today", "tomorrow", or "Friday, January 23rd"
+ * (with the year when it is more than about half a year away, so "January 23rd" is never ambiguous).
+ *
+ * @example
+ * spokenDate(Temporal.PlainDate.from("2026-01-23"), Temporal.PlainDate.from("2026-01-20")); // "Friday, January 23rd"
+ * spokenDate(Temporal.PlainDate.from("2026-01-21"), Temporal.PlainDate.from("2026-01-20")); // "tomorrow"
+ */
+export function spokenDate(date: Temporal.PlainDate, today: Temporal.PlainDate): string {
+  const days = today.until(date, { largestUnit: "days" }).days;
+  if (days === 0) return "today";
+  if (days === 1) return "tomorrow";
+  const base = `${weekdayName(date.dayOfWeek)}, ${MONTHS[date.month - 1]} ${ordinal(date.day)}`;
+  return Math.abs(days) > 180 ? `${base}, ${date.year}` : base;
+}
+
+export interface SpokenDateTimeOptions {
+  /**
+   * The business's zone. When its clock differs from the caller's at that instant, the business's time
+   * is said too: "3pm your time, 1pm in Arizona".
+   */
+  businessZone?: string;
+  /** Name the caller's zone after the time ("3pm Arizona time"): use it when the zone was assumed. */
+  nameZone?: boolean;
+}
+
+/**
+ * An instant as the caller should hear it, in the caller's zone, relative to the caller's today.
+ *
+ * @example
+ * const now = Temporal.Instant.from("2026-01-20T15:00:00Z");
+ * spokenDateTime(Temporal.Instant.from("2026-01-23T20:00:00Z"), "America/New_York", now);
+ * // "Friday, January 23rd at 3pm"
+ * spokenDateTime(Temporal.Instant.from("2026-01-23T20:00:00Z"), "America/New_York", now, { businessZone: "America/Phoenix" });
+ * // "Friday, January 23rd at 3pm your time, 1pm in Arizona"
+ */
+export function spokenDateTime(
+  instant: Temporal.Instant,
+  callerZone: string,
+  now: Temporal.Instant,
+  options: SpokenDateTimeOptions = {},
+): string {
+  const local = instant.toZonedDateTimeISO(callerZone);
+  const today = now.toZonedDateTimeISO(callerZone).toPlainDate();
+  return spokenWallDateTime(local.toPlainDateTime(), today, {
+    businessTime: options.businessZone === undefined ? undefined : instant.toZonedDateTimeISO(options.businessZone).toPlainDateTime(),
+    businessZone: options.businessZone,
+    callerZone,
+    nameZone: options.nameZone ?? false,
+  });
+}
+
+/**
+ * The same sentence from wall-clock readings already computed (the slot search has them as numbers and
+ * skips building zoned Temporal objects).
+ */
+export function spokenWallDateTime(
+  callerTime: Temporal.PlainDateTime,
+  callerToday: Temporal.PlainDate,
+  context: { businessTime?: Temporal.PlainDateTime | undefined; businessZone?: string | undefined; callerZone: string; nameZone: boolean },
+): string {
+  const date = spokenDate(callerTime.toPlainDate(), callerToday);
+  const text = `${date} at ${spokenTime(callerTime)}`;
+  const business = context.businessTime;
+  if (business !== undefined && context.businessZone !== undefined && !business.equals(callerTime)) {
+    const sameDay = business.toPlainDate().equals(callerTime.toPlainDate());
+    const businessDay = sameDay ? "" : ` ${weekdayName(business.dayOfWeek)}`;
+    return `${text} your time, ${spokenTime(business)}${businessDay} ${zoneSpeech(context.businessZone).where}`;
+  }
+  return context.nameZone ? `${text} ${zoneSpeech(context.callerZone).name}` : text;
+}

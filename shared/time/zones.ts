@@ -1,0 +1,201 @@
+/**
+ * Which clock a caller means. Callers name zones the way people talk ("Eastern", "EST" in July,
+ * "I'm in Denver", "Arizona"), not as IANA ids; this turns what they say into an IANA zone and a
+ * name the assistant can say back. Offsets and DST always come from Temporal's IANA data.
+ * Decisions (EST = EDT = America/New_York, ...) are in docs/TIME.md.
+ */
+import { Temporal } from "@js-temporal/polyfill";
+
+/** How the assistant names a zone: "Arizona time" on its own, "in Arizona" after a time. */
+export interface ZoneSpeech {
+  /** "Eastern time", "Arizona time", "London time", "UTC". */
+  name: string;
+  /** Follows a clock time: "noon in Arizona", "9am Eastern time". */
+  where: string;
+}
+
+export type ZoneResolution =
+  | {
+      ok: true;
+      /** Canonical IANA id (or a fixed offset such as "-07:00" for "UTC-7"). */
+      zone: string;
+      spokenName: string;
+      speech: ZoneSpeech;
+      /** True when the caller named no zone and the business's zone was used instead. */
+      assumed: boolean;
+    }
+  | { ok: false; message: string };
+
+interface NamedZone {
+  zone: string;
+  speech: ZoneSpeech;
+  aliases: readonly string[];
+}
+
+/**
+ * The zones US callers name by region, abbreviation, state or big city. Abbreviations name a region's
+ * clock, not an offset: callers say "EST" all summer and mean New York's time (docs/TIME.md).
+ */
+const NAMED_ZONES: readonly NamedZone[] = [
+  {
+    zone: "America/New_York",
+    speech: { name: "Eastern time", where: "Eastern time" },
+    aliases: [
+      "est", "edt", "et", "eastern", "eastern standard", "eastern daylight", "east coast",
+      "new york", "nyc", "boston", "miami", "atlanta", "philadelphia", "washington dc", "dc",
+      "new jersey", "massachusetts", "pennsylvania", "virginia", "north carolina", "ohio", "georgia",
+    ],
+  },
+  {
+    zone: "America/Chicago",
+    speech: { name: "Central time", where: "Central time" },
+    aliases: [
+      "cst", "cdt", "ct", "central", "central standard", "central daylight",
+      "chicago", "dallas", "houston", "austin", "san antonio", "minneapolis", "new orleans", "st louis",
+      "nashville", "kansas city", "texas", "illinois", "minnesota", "louisiana", "wisconsin",
+    ],
+  },
+  {
+    zone: "America/Denver",
+    speech: { name: "Mountain time", where: "Mountain time" },
+    aliases: [
+      "mst", "mdt", "mt", "mountain", "mountain standard", "mountain daylight",
+      "denver", "salt lake city", "albuquerque", "boise", "colorado", "utah", "new mexico", "montana", "wyoming",
+    ],
+  },
+  {
+    zone: "America/Phoenix",
+    speech: { name: "Arizona time", where: "in Arizona" },
+    aliases: ["arizona", "az", "phoenix", "tucson", "scottsdale", "mesa", "tempe"],
+  },
+  {
+    zone: "America/Los_Angeles",
+    speech: { name: "Pacific time", where: "Pacific time" },
+    aliases: [
+      "pst", "pdt", "pt", "pacific", "pacific standard", "pacific daylight", "west coast",
+      "los angeles", "la", "san francisco", "san diego", "san jose", "seattle", "las vegas", "sacramento",
+      "california", "washington state", "oregon", "nevada",
+    ],
+  },
+  {
+    zone: "America/Anchorage",
+    speech: { name: "Alaska time", where: "in Alaska" },
+    aliases: ["akst", "akdt", "akt", "alaska", "alaskan", "anchorage", "juneau"],
+  },
+  {
+    zone: "Pacific/Honolulu",
+    speech: { name: "Hawaii time", where: "in Hawaii" },
+    aliases: ["hst", "hast", "hawaii", "hawaiian", "hawaii aleutian", "honolulu"],
+  },
+  {
+    zone: "UTC",
+    speech: { name: "UTC", where: "UTC" },
+    aliases: ["utc", "gmt", "z", "zulu", "coordinated universal", "greenwich", "greenwich mean", "universal"],
+  },
+];
+
+const BY_ALIAS = new Map<string, NamedZone>(NAMED_ZONES.flatMap((named) => named.aliases.map((alias) => [alias, named])));
+const BY_ZONE = new Map<string, NamedZone>(NAMED_ZONES.map((named) => [named.zone, named]));
+/** IANA ids the runtime knows by their city ("london" → Europe/London), built lazily. */
+let byCity: Map<string, string> | undefined;
+
+const FILLER_WORDS = new Set(["i'm", "im", "i", "am", "we're", "were", "in", "the", "time", "zone", "timezone", "my", "our", "local", "on", "it's", "its", "is"]);
+const EXAMPLES = "for example Eastern, Central, Mountain, Pacific or Arizona";
+
+/**
+ * The caller's zone from what they said, or the business's zone when they said nothing.
+ *
+ * @example
+ * resolveZone("EST", "America/Phoenix");   // { ok: true, zone: "America/New_York", spokenName: "Eastern time", ... }
+ * resolveZone("I'm in Denver", "America/Phoenix"); // { ok: true, zone: "America/Denver", ... }
+ * resolveZone(undefined, "America/Phoenix"); // { ok: true, zone: "America/Phoenix", assumed: true, ... }
+ * resolveZone("Narnia", "America/Phoenix");  // { ok: false, message: 'I didn\'t recognise "Narnia" as a time zone. ...' }
+ */
+export function resolveZone(input: string | undefined | null, businessZone: string): ZoneResolution {
+  const said = input?.trim() ?? "";
+  if (said === "") {
+    const zone = canonicalZone(businessZone);
+    if (zone === undefined) throw new RangeError(`Business time zone "${businessZone}" is not an IANA zone.`);
+    return resolved(zone, true);
+  }
+  const zone = zoneFromWords(said);
+  if (zone === undefined) {
+    return {
+      ok: false,
+      message: `I didn't recognise "${said}" as a time zone. Which time zone or city are you in, ${EXAMPLES}?`,
+    };
+  }
+  return resolved(zone, false);
+}
+
+/**
+ * How to say a zone's name: "Eastern time" / "Eastern time", "Arizona time" / "in Arizona",
+ * "London time" / "in London".
+ *
+ * @example
+ * zoneSpeech("America/Phoenix"); // { name: "Arizona time", where: "in Arizona" }
+ */
+export function zoneSpeech(zone: string): ZoneSpeech {
+  const named = BY_ZONE.get(zone) ?? BY_ZONE.get(canonicalZone(zone) ?? "");
+  if (named) return named.speech;
+  const offset = /^([+-])(\d{2}):(\d{2})$/.exec(zone);
+  if (offset) {
+    const hours = Number(offset[2]);
+    const minutes = Number(offset[3]);
+    const amount = minutes === 0 ? `${hours}` : `${hours}:${offset[3]}`;
+    const name = `UTC ${offset[1] === "+" ? "plus" : "minus"} ${amount}`;
+    return { name, where: name };
+  }
+  const city = (zone.split("/").pop() ?? zone).replaceAll("_", " ");
+  return { name: `${city} time`, where: `in ${city}` };
+}
+
+/** The canonical IANA id Temporal uses for a zone name (any letter case), or undefined if unknown. */
+export function canonicalZone(zone: string): string | undefined {
+  try {
+    return Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(zone).timeZoneId;
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
+function resolved(zone: string, assumed: boolean): ZoneResolution {
+  const speech = zoneSpeech(zone);
+  return { ok: true, zone, spokenName: speech.name, speech, assumed };
+}
+
+function zoneFromWords(said: string): string | undefined {
+  // An IANA id as written ("America/Denver", "america/denver").
+  if (said.includes("/")) {
+    const zone = canonicalZone(said.replaceAll(" ", "_"));
+    if (zone !== undefined) return zone;
+  }
+  const words = said
+    .toLowerCase()
+    .replaceAll("’", "'")
+    .replace(/[.,!?;()]/g, " ")
+    .split(/\s+/)
+    .filter((word) => word !== "" && !FILLER_WORDS.has(word));
+  const phrase = words.join(" ");
+  // "UTC-7", "GMT+5:30": a fixed offset.
+  const fixed = /^(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$/.exec(phrase);
+  if (fixed) {
+    const hours = Number(fixed[2]);
+    const minutes = Number(fixed[3] ?? "0");
+    if (hours > 14 || minutes > 59) return undefined;
+    return `${fixed[1]}${String(hours).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`;
+  }
+  const withoutSuffix = phrase.replace(/\s+(standard|daylight|saving|savings)$/g, "").trim();
+  for (const candidate of [phrase, withoutSuffix]) {
+    const named = BY_ALIAS.get(candidate);
+    if (named) return named.zone;
+  }
+  // A city the IANA database is named after ("London", "Tokyo", "Buenos Aires").
+  byCity ??= new Map(
+    Intl.supportedValuesOf("timeZone").map((zone) => [(zone.split("/").pop() ?? zone).replaceAll("_", " ").toLowerCase(), zone]),
+  );
+  const city = byCity.get(phrase);
+  if (city !== undefined) return canonicalZone(city);
+  return phrase.includes(" ") || phrase.length < 2 ? undefined : canonicalZone(said);
+}
