@@ -1,0 +1,135 @@
+/**
+ * The slot grid, one rule shared with the database (`slotline.assert_slot_fits`): a slot starts at
+ * `open + k * slotMinutes` of one opening interval of its local weekday in the business's zone, lasts
+ * a whole number of slots (elapsed minutes), and ends by that interval's close (start minute plus
+ * length, as the database computes it). Plus the booking rules around it: notice and horizon.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+import { spokenDateTime, spokenDate, spokenTime, weekdayName } from "../time/spoken.ts";
+import { zoneSpeech } from "../time/zones.ts";
+import { minutesOfDay, WEEKDAYS, type CalendarSettings, type OpeningMinutes } from "./settings.ts";
+
+const MS_PER_MINUTE = 60_000;
+
+/** The opening intervals of one local date, in minutes after midnight. */
+export function openingMinutesOn(settings: Pick<CalendarSettings, "businessHours">, date: Temporal.PlainDate): OpeningMinutes[] {
+  const day = WEEKDAYS[date.dayOfWeek - 1];
+  return (day === undefined ? [] : (settings.businessHours[day] ?? [])).map(([open, close]) => ({
+    open: minutesOfDay(open) ?? 0,
+    close: minutesOfDay(close) ?? 0,
+  }));
+}
+
+/**
+ * Whether the business is open at an instant (its local wall-clock time is inside an opening interval).
+ *
+ * @example
+ * isWithinBusinessHours(DEFAULT_CALENDAR_SETTINGS, Temporal.Instant.from("2026-01-23T14:00:00Z")); // 7am in Phoenix: false
+ */
+export function isWithinBusinessHours(
+  settings: Pick<CalendarSettings, "businessHours" | "timeZone">,
+  instant: Temporal.Instant,
+): boolean {
+  const local = instant.toZonedDateTimeISO(settings.timeZone);
+  const minute = local.hour * 60 + local.minute;
+  return openingMinutesOn(settings, local.toPlainDate()).some(({ open, close }) => minute >= open && minute < close);
+}
+
+/**
+ * One day's hours as spoken: "8am to 6pm", "8am to noon and 1pm to 5pm", or "closed".
+ *
+ * @example
+ * spokenBusinessHours(DEFAULT_CALENDAR_SETTINGS, Temporal.PlainDate.from("2026-01-23")); // "8am to 6pm"
+ */
+export function spokenBusinessHours(settings: Pick<CalendarSettings, "businessHours">, date: Temporal.PlainDate): string {
+  const intervals = openingMinutesOn(settings, date);
+  if (intervals.length === 0) return "closed";
+  const clock = (minute: number) => spokenTime({ hour: Math.floor(minute / 60) % 24, minute: minute % 60 });
+  return intervals.map(({ open, close }) => `${clock(open)} to ${clock(close)}`).join(" and ");
+}
+
+export type SlotRefusal = "not-whole-slots" | "off-grid" | "outside-hours" | "too-soon" | "beyond-horizon";
+
+export type SlotCheck =
+  | { ok: true; start: Temporal.Instant; end: Temporal.Instant }
+  | { ok: false; reason: SlotRefusal; message: string };
+
+/**
+ * Whether a slot may be offered or booked: the database's grid rule, plus notice and horizon, with a
+ * sentence the assistant can say when it may not.
+ *
+ * @example
+ * checkSlot({ settings, start: Temporal.Instant.from("2026-01-23T14:00:00Z"), now });
+ * // { ok: false, reason: "outside-hours", message: "We're open 8am to 6pm Arizona time on Friday, January 23rd, so 7am doesn't work. ..." }
+ */
+export function checkSlot(input: {
+  settings: CalendarSettings;
+  start: Temporal.Instant;
+  /** Defaults to one slot. */
+  durationMinutes?: number;
+  now: Temporal.Instant;
+}): SlotCheck {
+  const { settings, start, now } = input;
+  const duration = input.durationMinutes ?? settings.slotMinutes;
+  const end = start.add({ minutes: duration });
+  const local = start.toZonedDateTimeISO(settings.timeZone);
+  const date = local.toPlainDate();
+  const where = zoneSpeech(settings.timeZone).name;
+  const today = now.toZonedDateTimeISO(settings.timeZone).toPlainDate();
+  const when = spokenDate(date, today);
+
+  if (!Number.isInteger(duration) || duration <= 0 || duration % settings.slotMinutes !== 0) {
+    return {
+      ok: false,
+      reason: "not-whole-slots",
+      message: `Appointments here are booked in ${settings.slotMinutes}-minute slots, so ${duration} minutes doesn't fit.`,
+    };
+  }
+  const minute = local.hour * 60 + local.minute;
+  const fitting = openingMinutesOn(settings, date).find(({ open, close }) => minute >= open && minute + duration <= close);
+  if (fitting === undefined) {
+    const hours = spokenBusinessHours(settings, date);
+    const day = when === "today" || when === "tomorrow" ? when : `on ${when}`;
+    const message =
+      hours === "closed"
+        ? `We're closed on ${weekdayName(date.dayOfWeek)}s, so ${when} doesn't work. What other day would suit you?`
+        : `We're open ${hours} ${where} ${day}, so ${spokenTime(local)} doesn't work. What other time would suit you?`;
+    return { ok: false, reason: "outside-hours", message };
+  }
+  const onWholeMinute = local.second === 0 && local.millisecond === 0 && local.microsecond === 0 && local.nanosecond === 0;
+  if (!onWholeMinute || (minute - fitting.open) % settings.slotMinutes !== 0) {
+    const firstStart = spokenTime({ hour: Math.floor(fitting.open / 60), minute: fitting.open % 60 });
+    return {
+      ok: false,
+      reason: "off-grid",
+      message: `Appointments start every ${settings.slotMinutes} minutes from ${firstStart}, so ${spokenTime(local)} isn't a start time. Shall I look for the nearest one?`,
+    };
+  }
+  if (start.epochMilliseconds < now.epochMilliseconds + settings.minNoticeMinutes * MS_PER_MINUTE) {
+    return {
+      ok: false,
+      reason: "too-soon",
+      message: `That's too soon: bookings need at least ${spokenMinutes(settings.minNoticeMinutes)} notice. Shall I look for the next opening after that?`,
+    };
+  }
+  if (start.epochMilliseconds > horizonEnd(settings, now).epochMilliseconds) {
+    return {
+      ok: false,
+      reason: "beyond-horizon",
+      message: `We only take bookings up to ${settings.horizonDays} days ahead, so ${spokenDateTime(start, settings.timeZone, now)} is too far out. Would an earlier date work?`,
+    };
+  }
+  return { ok: true, start, end };
+}
+
+/** The last instant a slot may start: now plus `horizonDays` calendar days in the business's zone. */
+export function horizonEnd(settings: Pick<CalendarSettings, "timeZone" | "horizonDays">, now: Temporal.Instant): Temporal.Instant {
+  return now.toZonedDateTimeISO(settings.timeZone).add({ days: settings.horizonDays }).toInstant();
+}
+
+/** "15 minutes", "1 hour", "2 hours", "1 day", "90 minutes". */
+export function spokenMinutes(minutes: number): string {
+  if (minutes % 1440 === 0 && minutes > 0) return minutes === 1440 ? "1 day" : `${minutes / 1440} days`;
+  if (minutes % 60 === 0 && minutes > 0) return minutes === 60 ? "1 hour" : `${minutes / 60} hours`;
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+}
