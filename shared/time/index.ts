@@ -1,0 +1,8 @@
+/**
+ * Time for a voice booking: the caller's zone from what they say, dates and times as the assistant
+ * says them, and what the caller means by "tomorrow at 9". See docs/TIME.md for the decisions.
+ */
+export { canonicalZone, resolveZone, zoneSpeech, type ZoneResolution, type ZoneSpeech } from "./zones.ts";
+export { ordinal, spokenDate, spokenDateTime, spokenTime, weekdayName, type SpokenDateTimeOptions } from "./spoken.ts";
+export { parseCallerTime, searchWindowOf, type CallerTime, type CallerTimeContext, type QuestionReason } from "./parse.ts";
+export { zoneOffsets, zoneTransitions, type ZoneOffsets } from "./offsets.ts";
