@@ -4,6 +4,7 @@
 #   2. a throwaway Postgres 15 with the Supabase roles and our migrations (unless TEST_DATABASE_URL)
 #   3. vitest: unit, property and integration tests
 #   4. pgTAP: supabase/tests/database through pg_prove
+#   5. Deno: the edge-runtime tests under test/deno (Deno from the npm package)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,6 @@ npx --no-install vitest run "$@"
 
 echo "== pgTAP"
 pg_prove --ext .sql --recurse -q --dbname "$TEST_DATABASE_URL" supabase/tests/database
+
+echo "== Deno"
+npx --no-install deno test --quiet --allow-net --allow-read --allow-env --allow-run test/deno/
