@@ -369,7 +369,10 @@ export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalend
         const { body } = await googleRequest(ctx, { method: "GET", path: eventsPath(calendarId), query, what: "events.list" }, options);
         const parsed = googleEventListSchema.safeParse(body);
         if (!parsed.success) throw new CalendarError("invalid-response", "events.list: unexpected shape", { cause: parsed.error });
-        for (const item of parsed.data.items) events.push(toCalendarEvent(calendarId, item));
+        for (const item of parsed.data.items) {
+          // Deleted events can be listed without times; they are not bookings any more.
+          if (item.status !== "cancelled") events.push(toCalendarEvent(calendarId, item));
+        }
         pageToken = parsed.data.nextPageToken;
       } while (pageToken);
       return events;
