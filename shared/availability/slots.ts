@@ -9,8 +9,9 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import type { BusyInterval } from "../calendar/provider.ts";
-import { MS_PER_DAY, MS_PER_MINUTE, zoneOffsets, type ZoneOffsets } from "../time/offsets.ts";
+import { offsetMsAt, zoneOffsets, type ZoneOffsets } from "../time/offsets.ts";
 import { spokenWallDateTime } from "../time/spoken.ts";
+import { epochMsOf, isoWithOffset, MS_PER_DAY, MS_PER_MINUTE, wallClock } from "../time/wall.ts";
 import { horizonEnd, spokenMinutes } from "./business-hours.ts";
 import { openingMinutesByWeekday, type CalendarSettings, type OpeningMinutes } from "./settings.ts";
 
@@ -103,29 +104,33 @@ export function findAvailableSlots(search: SlotSearch): SlotSearchResult {
     return { ...base, slots: [], totalFound: 0, placement: "none", message };
   }
 
-  const offsets = zoneOffsets(businessZone, Temporal.Instant.fromEpochMilliseconds(Math.min(fromMs, toMs)), Temporal.Instant.fromEpochMilliseconds(toMs));
-  const grid: SlotGrid = {
+  // Offsets for the window first; the stretch after it only when the window turns out to be full.
+  const instant = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms);
+  const blocked = blockedTime(search.busy, search.claims ?? [], settings);
+  const grid = (offsets: ZoneOffsets): SlotGrid => ({
     offsets,
     opening: openingMinutesByWeekday(settings.businessHours),
     slotMinutes: settings.slotMinutes,
     durationMs,
-    blocked: blockedTime(search.busy, search.claims ?? [], settings),
+    blocked,
     earliestStartMs,
     latestStartMs,
-  };
+  });
+  const describe = slotDescriber(search, callerZone, durationMs);
 
-  const inWindow = freeSlotStarts(grid, windowStartMs, windowEndMs);
+  const windowOffsets = zoneOffsets(businessZone, instant(fromMs), instant(Math.max(fromMs, Math.min(windowEndMs, toMs))));
+  const inWindow = freeSlotStarts(grid(windowOffsets), windowStartMs, windowEndMs);
   if (inWindow.length > 0) {
-    const picked = spreadOut(inWindow, limit);
-    const slots = picked.map((startMs) => describeSlot(startMs, durationMs, search, callerZone));
+    const slots = spreadOut(inWindow, limit).map((startMs) => describe(startMs, windowOffsets));
     return { ...base, slots, totalFound: inWindow.length, placement: "in-window", message: offerMessage("in-window", slots) };
   }
-  const after = freeSlotStarts(grid, Math.max(windowEndMs, windowStartMs), Number.POSITIVE_INFINITY);
+  const afterMs = Math.max(windowEndMs, fromMs);
+  const afterOffsets = zoneOffsets(businessZone, instant(Math.min(afterMs, toMs)), instant(toMs));
+  const after = freeSlotStarts(grid(afterOffsets), afterMs, Number.POSITIVE_INFINITY);
   if (after.length === 0) {
     return { ...base, slots: [], totalFound: 0, placement: "none", message: noneMessage(settings) };
   }
-  const picked = spreadOut(firstDay(after, offsets), limit, after);
-  const slots = picked.map((startMs) => describeSlot(startMs, durationMs, search, callerZone));
+  const slots = spreadOut(firstDay(after, afterOffsets), limit, after).map((startMs) => describe(startMs, afterOffsets));
   return { ...base, slots, totalFound: after.length, placement: "after-window", message: offerMessage("after-window", slots) };
 }
 
@@ -153,17 +158,28 @@ export function blockedTime(
 ): Float64Array {
   const before = settings.bufferBeforeMinutes * MS_PER_MINUTE;
   const after = settings.bufferAfterMinutes * MS_PER_MINUTE;
-  const intervals: [number, number][] = [];
+  // Flat [start, end] pairs and an index sort: no per-interval arrays for the collector.
+  const count = busy.length + claims.length;
+  const bounds = new Float64Array(2 * count);
+  let filled = 0;
   for (const list of [busy, claims]) {
     for (const { start, end } of list) {
-      const startMs = start.epochMilliseconds - before;
-      const endMs = end.epochMilliseconds + after;
-      if (endMs > startMs) intervals.push([startMs, endMs]);
+      const startMs = epochMsOf(start) - before;
+      const endMs = epochMsOf(end) + after;
+      if (endMs > startMs) {
+        bounds[2 * filled] = startMs;
+        bounds[2 * filled + 1] = endMs;
+        filled++;
+      }
     }
   }
-  intervals.sort((a, b) => a[0] - b[0]);
+  const order = new Uint32Array(filled);
+  for (let i = 0; i < filled; i++) order[i] = i;
+  order.sort((a, b) => bounds[2 * a]! - bounds[2 * b]!);
   const merged: number[] = [];
-  for (const [startMs, endMs] of intervals) {
+  for (const i of order) {
+    const startMs = bounds[2 * i]!;
+    const endMs = bounds[2 * i + 1]!;
     const last = merged.length - 1;
     if (merged.length > 0 && startMs <= merged[last]!) {
       merged[last] = Math.max(merged[last]!, endMs);
@@ -251,26 +267,36 @@ function firstDay(starts: readonly number[], offsets: ZoneOffsets): number[] {
   return starts.filter((startMs) => Math.floor(offsets.wallOf(startMs) / MS_PER_DAY) === day);
 }
 
-function describeSlot(startMs: number, durationMs: number, search: SlotSearch, callerZone: string): AvailableSlot {
+/**
+ * Builds the returned slots from epoch milliseconds: offsets from the business's table and, for the
+ * caller's zone, one Temporal lookup per instant; strings by arithmetic, not by Temporal formatting.
+ */
+function slotDescriber(search: SlotSearch, callerZone: string, durationMs: number) {
   const businessZone = search.settings.timeZone;
-  const start = Temporal.Instant.fromEpochMilliseconds(startMs);
-  const end = Temporal.Instant.fromEpochMilliseconds(startMs + durationMs);
-  const callerStart = start.toZonedDateTimeISO(callerZone);
-  const businessStart = callerZone === businessZone ? callerStart : start.toZonedDateTimeISO(businessZone);
-  const iso = (instant: Temporal.Instant, zone: string) => instant.toZonedDateTimeISO(zone).toString({ timeZoneName: "never" });
-  return {
-    start,
-    end,
-    startIso: callerStart.toString({ timeZoneName: "never" }),
-    endIso: iso(end, callerZone),
-    businessStartIso: businessStart.toString({ timeZoneName: "never" }),
-    businessEndIso: iso(end, businessZone),
-    spoken: spokenWallDateTime(callerStart.toPlainDateTime(), search.now.toZonedDateTimeISO(callerZone).toPlainDate(), {
-      businessTime: businessStart.toPlainDateTime(),
-      businessZone: callerZone === businessZone ? undefined : businessZone,
-      callerZone,
-      nameZone: search.nameCallerZone ?? false,
-    }),
+  const sameZone = callerZone === businessZone;
+  const nowMs = search.now.epochMilliseconds;
+  const callerToday = wallClock(nowMs + offsetMsAt(callerZone, nowMs)).dayNumber;
+  const nameZone = search.nameCallerZone ?? false;
+  return (startMs: number, offsets: ZoneOffsets): AvailableSlot => {
+    const endMs = startMs + durationMs;
+    const businessStartOffset = offsets.offsetAt(startMs);
+    const businessEndOffset = offsets.offsetAt(endMs);
+    const callerStartOffset = sameZone ? businessStartOffset : offsetMsAt(callerZone, startMs);
+    const callerEndOffset = sameZone ? businessEndOffset : offsetMsAt(callerZone, endMs);
+    return {
+      start: Temporal.Instant.fromEpochMilliseconds(startMs),
+      end: Temporal.Instant.fromEpochMilliseconds(endMs),
+      startIso: isoWithOffset(startMs + callerStartOffset, callerStartOffset),
+      endIso: isoWithOffset(endMs + callerEndOffset, callerEndOffset),
+      businessStartIso: isoWithOffset(startMs + businessStartOffset, businessStartOffset),
+      businessEndIso: isoWithOffset(endMs + businessEndOffset, businessEndOffset),
+      spoken: spokenWallDateTime(wallClock(startMs + callerStartOffset), callerToday, {
+        business: sameZone ? undefined : wallClock(startMs + businessStartOffset),
+        businessZone: sameZone ? undefined : businessZone,
+        callerZone,
+        nameZone,
+      }),
+    };
   };
 }
 

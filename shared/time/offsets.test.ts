@@ -1,6 +1,7 @@
 import { Temporal } from "@js-temporal/polyfill";
 import { describe, expect, it } from "vitest";
-import { wallMsOfDate, zoneOffsets, zoneTransitions } from "./offsets.ts";
+import { forgetZoneOffsets, zoneOffsets, zoneTransitions } from "./offsets.ts";
+import { wallMsOfDate } from "./wall.ts";
 
 const instant = (iso: string) => Temporal.Instant.from(iso);
 const wall = (iso: string) => Temporal.PlainDateTime.from(iso).toZonedDateTime("UTC").epochMilliseconds;
@@ -49,6 +50,17 @@ describe("zoneOffsets", () => {
     const phoenix = zoneOffsets("America/Phoenix", instant("2026-01-01T00:00Z"), instant("2026-12-31T00:00Z"));
     for (const at of ["2026-01-15T12:00Z", "2026-03-08T12:00Z", "2026-07-15T12:00Z", "2026-11-01T12:00Z"]) {
       expect(phoenix.offsetAt(instant(at).epochMilliseconds)).toBe(-7 * 3_600_000);
+    }
+  });
+
+  it("answers the same from remembered offsets as from a cold start", () => {
+    const from = instant("2026-10-28T13:17:00Z");
+    const to = instant("2026-11-04T00:00Z");
+    const warm = zoneOffsets("America/New_York", from, to);
+    forgetZoneOffsets();
+    const cold = zoneOffsets("America/New_York", from, to);
+    for (let ms = from.epochMilliseconds; ms < to.epochMilliseconds; ms += 20 * 60_000) {
+      expect(warm.offsetAt(ms)).toBe(cold.offsetAt(ms));
     }
   });
 

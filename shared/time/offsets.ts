@@ -5,9 +5,7 @@
  * through Temporal; nothing here is a hand-made table.
  */
 import { Temporal } from "@js-temporal/polyfill";
-
-export const MS_PER_MINUTE = 60_000;
-export const MS_PER_DAY = 86_400_000;
+import { MS_PER_DAY } from "./wall.ts";
 
 /** One stretch of constant offset: instants in [fromMs, toMs) are `offsetMs` ahead of UTC. */
 interface OffsetSegment {
@@ -48,33 +46,68 @@ export function offsetMsAt(zone: string, epochMs: number): number {
 }
 
 /**
- * Samples the offset once a day (no IANA zone changes offset twice within a day) and asks Temporal for
- * the exact transition only where two samples differ. About 15 µs per day covered.
+ * Offsets and transitions already read from Temporal, by zone and instant. The IANA data cannot change
+ * while the process runs, so this is memoisation of a pure function, not hidden state: answers are
+ * the same with or without it. Samples fall on UTC midnights, so a warm edge instance answers the
+ * same business's next search from here. Bounded; cleared wholesale when full.
+ */
+const memo = new Map<string, number>();
+const MEMO_LIMIT = 50_000;
+
+function remember(key: string, compute: () => number): number {
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const value = compute();
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+/** Forgets every remembered offset (benchmarks use it to measure a cold start). */
+export function forgetZoneOffsets(): void {
+  memo.clear();
+}
+
+function sampledOffset(zone: string, epochMs: number): number {
+  return remember(`${zone} ${epochMs}`, () => offsetMsAt(zone, epochMs));
+}
+
+/** The next offset change after an instant, or +Infinity when Temporal knows none. */
+function nextTransition(zone: string, epochMs: number): number {
+  return remember(`${zone} next ${epochMs}`, () => {
+    const transition = Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(zone).getTimeZoneTransition("next");
+    return transition ? transition.epochMilliseconds : Number.POSITIVE_INFINITY;
+  });
+}
+
+/**
+ * Samples the offset at each UTC midnight (no IANA zone changes offset twice within a day) and asks
+ * Temporal for the exact transition only where two samples differ. About 15 µs per day covered the
+ * first time, a map lookup per day after that.
  *
  * @example
  * zoneOffsets("America/Phoenix", from, to).offsetAt(from.epochMilliseconds); // -25_200_000
  */
 export function zoneOffsets(zone: string, from: Temporal.Instant, to: Temporal.Instant): ZoneOffsets {
-  const startMs = from.epochMilliseconds - MS_PER_DAY;
-  const endMs = Math.max(to.epochMilliseconds, from.epochMilliseconds) + MS_PER_DAY;
+  const startMs = (Math.floor(from.epochMilliseconds / MS_PER_DAY) - 1) * MS_PER_DAY;
+  const endMs = (Math.ceil(Math.max(to.epochMilliseconds, from.epochMilliseconds) / MS_PER_DAY) + 1) * MS_PER_DAY;
   const segments: OffsetSegment[] = [];
   let segmentStart = startMs;
   let cursorMs = startMs;
-  let offset = offsetMsAt(zone, startMs);
+  let offset = sampledOffset(zone, startMs);
   while (cursorMs < endMs) {
     const sampleMs = Math.min(cursorMs + MS_PER_DAY, endMs);
-    if (offsetMsAt(zone, sampleMs) === offset) {
+    if (sampledOffset(zone, sampleMs) === offset) {
       cursorMs = sampleMs;
       continue;
     }
     // The offset changed somewhere in (cursor, sample]: ask Temporal exactly where, then carry on from
     // there (so even two changes inside one sampling step would be found).
-    const transition = Temporal.Instant.fromEpochMilliseconds(cursorMs).toZonedDateTimeISO(zone).getTimeZoneTransition("next");
-    const transitionMs = transition ? Math.min(transition.epochMilliseconds, sampleMs) : sampleMs;
+    const transitionMs = Math.min(nextTransition(zone, cursorMs), sampleMs);
     segments.push({ fromMs: segmentStart, toMs: transitionMs, offsetMs: offset });
     segmentStart = transitionMs;
     cursorMs = transitionMs;
-    offset = offsetMsAt(zone, transitionMs);
+    offset = sampledOffset(zone, transitionMs);
   }
   const lastOffset = offset;
   segments.push({ fromMs: segmentStart, toMs: Number.POSITIVE_INFINITY, offsetMs: offset });
@@ -106,11 +139,6 @@ export function zoneOffsets(zone: string, from: Temporal.Instant, to: Temporal.I
       return count;
     },
   };
-}
-
-/** Wall milliseconds of the start of a local date (`PlainDate` → ms, no zone involved). */
-export function wallMsOfDate(date: Temporal.PlainDate): number {
-  return Date.UTC(date.year, date.month - 1, date.day);
 }
 
 /**

@@ -3,7 +3,9 @@
  * "tomorrow at 10:30am", and, when caller and business are in different zones, both clocks:
  * "3pm your time, 1pm in Arizona".
  */
-import { Temporal } from "@js-temporal/polyfill";
+import type { Temporal } from "@js-temporal/polyfill";
+import { offsetMsAt } from "./offsets.ts";
+import { dayNumberOf, wallClock, type WallClock } from "./wall.ts";
 import { zoneSpeech } from "./zones.ts";
 
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
@@ -63,11 +65,14 @@ export function spokenTime(time: { hour: number; minute: number }): string {
  * spokenDate(Temporal.PlainDate.from("2026-01-21"), Temporal.PlainDate.from("2026-01-20")); // "tomorrow"
  */
 export function spokenDate(date: Temporal.PlainDate, today: Temporal.PlainDate): string {
-  const days = today.until(date, { largestUnit: "days" }).days;
-  if (days === 0) return "today";
-  if (days === 1) return "tomorrow";
-  const base = `${weekdayName(date.dayOfWeek)}, ${MONTHS[date.month - 1]} ${ordinal(date.day)}`;
-  return Math.abs(days) > 180 ? `${base}, ${date.year}` : base;
+  return spokenDay(date, date.dayOfWeek, dayNumberOf(date) - dayNumberOf(today));
+}
+
+function spokenDay(date: { year: number; month: number; day: number }, dayOfWeek: number, daysFromToday: number): string {
+  if (daysFromToday === 0) return "today";
+  if (daysFromToday === 1) return "tomorrow";
+  const base = `${weekdayName(dayOfWeek)}, ${MONTHS[date.month - 1]} ${ordinal(date.day)}`;
+  return Math.abs(daysFromToday) > 180 ? `${base}, ${date.year}` : base;
 }
 
 export interface SpokenDateTimeOptions {
@@ -96,11 +101,12 @@ export function spokenDateTime(
   now: Temporal.Instant,
   options: SpokenDateTimeOptions = {},
 ): string {
-  const local = instant.toZonedDateTimeISO(callerZone);
-  const today = now.toZonedDateTimeISO(callerZone).toPlainDate();
-  return spokenWallDateTime(local.toPlainDateTime(), today, {
-    businessTime: options.businessZone === undefined ? undefined : instant.toZonedDateTimeISO(options.businessZone).toPlainDateTime(),
-    businessZone: options.businessZone,
+  const atMs = instant.epochMilliseconds;
+  const nowMs = now.epochMilliseconds;
+  const business = options.businessZone;
+  return spokenWallDateTime(wallClock(atMs + offsetMsAt(callerZone, atMs)), wallClock(nowMs + offsetMsAt(callerZone, nowMs)).dayNumber, {
+    business: business === undefined ? undefined : wallClock(atMs + offsetMsAt(business, atMs)),
+    businessZone: business,
     callerZone,
     nameZone: options.nameZone ?? false,
   });
@@ -108,19 +114,21 @@ export function spokenDateTime(
 
 /**
  * The same sentence from wall-clock readings already computed (the slot search has them as numbers and
- * skips building zoned Temporal objects).
+ * skips building Temporal objects).
+ *
+ * @example
+ * spokenWallDateTime(wallClock(Date.UTC(2026, 0, 23, 15)), dayNumberOf({ year: 2026, month: 1, day: 20 }), { callerZone: "America/Denver", nameZone: false });
+ * // "Friday, January 23rd at 3pm"
  */
 export function spokenWallDateTime(
-  callerTime: Temporal.PlainDateTime,
-  callerToday: Temporal.PlainDate,
-  context: { businessTime?: Temporal.PlainDateTime | undefined; businessZone?: string | undefined; callerZone: string; nameZone: boolean },
+  caller: WallClock,
+  callerToday: number,
+  context: { business?: WallClock | undefined; businessZone?: string | undefined; callerZone: string; nameZone: boolean },
 ): string {
-  const date = spokenDate(callerTime.toPlainDate(), callerToday);
-  const text = `${date} at ${spokenTime(callerTime)}`;
-  const business = context.businessTime;
-  if (business !== undefined && context.businessZone !== undefined && !business.equals(callerTime)) {
-    const sameDay = business.toPlainDate().equals(callerTime.toPlainDate());
-    const businessDay = sameDay ? "" : ` ${weekdayName(business.dayOfWeek)}`;
+  const text = `${spokenDay(caller, caller.dayOfWeek, caller.dayNumber - callerToday)} at ${spokenTime(caller)}`;
+  const business = context.business;
+  if (business !== undefined && context.businessZone !== undefined && (business.hour !== caller.hour || business.minute !== caller.minute || business.dayNumber !== caller.dayNumber)) {
+    const businessDay = business.dayNumber === caller.dayNumber ? "" : ` ${weekdayName(business.dayOfWeek)}`;
     return `${text} your time, ${spokenTime(business)}${businessDay} ${zoneSpeech(context.businessZone).where}`;
   }
   return context.nameZone ? `${text} ${zoneSpeech(context.callerZone).name}` : text;
