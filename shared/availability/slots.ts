@@ -121,7 +121,7 @@ export function findAvailableSlots(search: SlotSearch): SlotSearchResult {
   const windowOffsets = zoneOffsets(businessZone, instant(fromMs), instant(Math.max(fromMs, Math.min(windowEndMs, toMs))));
   const inWindow = freeSlotStarts(grid(windowOffsets), windowStartMs, windowEndMs);
   if (inWindow.length > 0) {
-    const slots = spreadOut(inWindow, limit).map((startMs) => describe(startMs, windowOffsets));
+    const slots = describe(spreadOut(inWindow, limit), windowOffsets);
     return { ...base, slots, totalFound: inWindow.length, placement: "in-window", message: offerMessage("in-window", slots) };
   }
   const afterMs = Math.max(windowEndMs, fromMs);
@@ -130,7 +130,7 @@ export function findAvailableSlots(search: SlotSearch): SlotSearchResult {
   if (after.length === 0) {
     return { ...base, slots: [], totalFound: 0, placement: "none", message: noneMessage(settings) };
   }
-  const slots = spreadOut(firstDay(after, afterOffsets), limit, after).map((startMs) => describe(startMs, afterOffsets));
+  const slots = describe(spreadOut(firstDay(after, afterOffsets), limit, after), afterOffsets);
   return { ...base, slots, totalFound: after.length, placement: "after-window", message: offerMessage("after-window", slots) };
 }
 
@@ -268,35 +268,41 @@ function firstDay(starts: readonly number[], offsets: ZoneOffsets): number[] {
 }
 
 /**
- * Builds the returned slots from epoch milliseconds: offsets from the business's table and, for the
- * caller's zone, one Temporal lookup per instant; strings by arithmetic, not by Temporal formatting.
+ * Builds the returned slots from epoch milliseconds: offsets from the business's table and a table for
+ * the caller's zone over the same stretch; strings by arithmetic, not by Temporal formatting.
  */
 function slotDescriber(search: SlotSearch, callerZone: string, durationMs: number) {
   const businessZone = search.settings.timeZone;
   const sameZone = callerZone === businessZone;
   const nowMs = search.now.epochMilliseconds;
-  const callerToday = wallClock(nowMs + offsetMsAt(callerZone, nowMs)).dayNumber;
   const nameZone = search.nameCallerZone ?? false;
-  return (startMs: number, offsets: ZoneOffsets): AvailableSlot => {
-    const endMs = startMs + durationMs;
-    const businessStartOffset = offsets.offsetAt(startMs);
-    const businessEndOffset = offsets.offsetAt(endMs);
-    const callerStartOffset = sameZone ? businessStartOffset : offsetMsAt(callerZone, startMs);
-    const callerEndOffset = sameZone ? businessEndOffset : offsetMsAt(callerZone, endMs);
-    return {
-      start: Temporal.Instant.fromEpochMilliseconds(startMs),
-      end: Temporal.Instant.fromEpochMilliseconds(endMs),
-      startIso: isoWithOffset(startMs + callerStartOffset, callerStartOffset),
-      endIso: isoWithOffset(endMs + callerEndOffset, callerEndOffset),
-      businessStartIso: isoWithOffset(startMs + businessStartOffset, businessStartOffset),
-      businessEndIso: isoWithOffset(endMs + businessEndOffset, businessEndOffset),
-      spoken: spokenWallDateTime(wallClock(startMs + callerStartOffset), callerToday, {
-        business: sameZone ? undefined : wallClock(startMs + businessStartOffset),
-        businessZone: sameZone ? undefined : businessZone,
-        callerZone,
-        nameZone,
-      }),
-    };
+  return (starts: readonly number[], offsets: ZoneOffsets): AvailableSlot[] => {
+    if (starts.length === 0) return [];
+    const callerOffsets = sameZone
+      ? offsets
+      : zoneOffsets(callerZone, Temporal.Instant.fromEpochMilliseconds(starts[0]!), Temporal.Instant.fromEpochMilliseconds(starts[starts.length - 1]! + durationMs));
+    const callerToday = wallClock(nowMs + offsetMsAt(callerZone, nowMs)).dayNumber;
+    return starts.map((startMs) => {
+      const endMs = startMs + durationMs;
+      const businessStartOffset = offsets.offsetAt(startMs);
+      const businessEndOffset = offsets.offsetAt(endMs);
+      const callerStartOffset = callerOffsets.offsetAt(startMs);
+      const callerEndOffset = callerOffsets.offsetAt(endMs);
+      return {
+        start: Temporal.Instant.fromEpochMilliseconds(startMs),
+        end: Temporal.Instant.fromEpochMilliseconds(endMs),
+        startIso: isoWithOffset(startMs + callerStartOffset, callerStartOffset),
+        endIso: isoWithOffset(endMs + callerEndOffset, callerEndOffset),
+        businessStartIso: isoWithOffset(startMs + businessStartOffset, businessStartOffset),
+        businessEndIso: isoWithOffset(endMs + businessEndOffset, businessEndOffset),
+        spoken: spokenWallDateTime(wallClock(startMs + callerStartOffset), callerToday, {
+          business: sameZone ? undefined : wallClock(startMs + businessStartOffset),
+          businessZone: sameZone ? undefined : businessZone,
+          callerZone,
+          nameZone,
+        }),
+      };
+    });
   };
 }
 
