@@ -100,7 +100,16 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   const tags = new Set(results.flatMap((r) => [...r.tags()]));
   const partOfDay = Object.keys(PARTS_OF_DAY).find((part) => tags.has(`casualReference/${part}`));
   const start = result.start;
-  const date = Temporal.PlainDate.from({ year: start.get("year") ?? nowLocal.year, month: start.get("month") ?? nowLocal.month, day: start.get("day") ?? nowLocal.day });
+  const saidDate = Temporal.PlainDate.from({ year: start.get("year") ?? nowLocal.year, month: start.get("month") ?? nowLocal.month, day: start.get("day") ?? nowLocal.day });
+  // A month and day said without a year is the next one on or after today in the caller's zone. chrono
+  // judges "past" against its own reference date, which near New Year in far-east zones skipped a year.
+  const yearUnsaid = !start.isCertain("year") && start.isCertain("month");
+  const date =
+    yearUnsaid && Temporal.PlainDate.compare(saidDate.with({ year: nowLocal.year }), nowLocal.toPlainDate()) >= 0
+      ? saidDate.with({ year: nowLocal.year })
+      : yearUnsaid
+        ? saidDate.with({ year: nowLocal.year + 1 })
+        : saidDate;
 
   if (result.end) {
     const end = result.end;
