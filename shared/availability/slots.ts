@@ -11,7 +11,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import type { BusyInterval } from "../calendar/provider.ts";
 import { offsetMsAt, zoneOffsets, type ZoneOffsets } from "../time/offsets.ts";
 import { spokenWallDateTime } from "../time/spoken.ts";
-import { epochMsOf, isoWithOffset, MS_PER_DAY, MS_PER_MINUTE, wallClock } from "../time/wall.ts";
+import { isoWithOffset, MS_PER_DAY, MS_PER_MINUTE, wallClock } from "../time/wall.ts";
 import { horizonEnd, spokenMinutes } from "./business-hours.ts";
 import { openingMinutesByWeekday, type CalendarSettings, type OpeningMinutes } from "./settings.ts";
 
@@ -164,8 +164,8 @@ export function blockedTime(
   let filled = 0;
   for (const list of [busy, claims]) {
     for (const { start, end } of list) {
-      const startMs = epochMsOf(start) - before;
-      const endMs = epochMsOf(end) + after;
+      const startMs = start.epochMilliseconds - before;
+      const endMs = end.epochMilliseconds + after;
       if (endMs > startMs) {
         bounds[2 * filled] = startMs;
         bounds[2 * filled + 1] = endMs;

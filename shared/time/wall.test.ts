@@ -1,7 +1,7 @@
 import { Temporal } from "@js-temporal/polyfill";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dayNumberOf, epochMsOf, isoWithOffset, wallClock } from "./wall.ts";
+import { dayNumberOf, isoWithOffset, wallClock } from "./wall.ts";
 
 // Any instant from 1600 to 2400, any zone offset a real zone could have.
 const epochMs = fc.integer({ min: -11_676_096_000_000, max: 13_569_465_600_000 });
@@ -43,14 +43,5 @@ describe("isoWithOffset", () => {
       ),
       { numRuns: 2000 },
     );
-  });
-});
-
-describe("epochMsOf", () => {
-  it("reads an instant's epoch milliseconds, the same on every read", () => {
-    const instant = Temporal.Instant.from("2026-01-23T20:00:00.123Z");
-    expect(epochMsOf(instant)).toBe(instant.epochMilliseconds);
-    expect(epochMsOf(instant)).toBe(1_769_198_400_123);
-    expect(epochMsOf(Temporal.Instant.from("1969-12-31T23:59:59.9995Z"))).toBe(-1); // floors, like Temporal
   });
 });

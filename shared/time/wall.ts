@@ -85,23 +85,3 @@ export function isoWithOffset(wallMs: number, offsetMs: number): string {
   const year = wall.year >= 0 && wall.year <= 9999 ? String(wall.year).padStart(4, "0") : `${wall.year < 0 ? "-" : "+"}${String(Math.abs(wall.year)).padStart(6, "0")}`;
   return `${year}-${two(wall.month)}-${two(wall.day)}T${two(wall.hour)}:${two(wall.minute)}:${two(wall.second)}${sign}${two(Math.floor(offsetMinutes / 60))}:${two(offsetMinutes % 60)}`;
 }
-
-/** Epoch milliseconds already read from each Instant (Instants are immutable; weak keys, so no leak). */
-const epochMsByInstant = new WeakMap<Temporal.Instant, number>();
-
-/**
- * `instant.epochMilliseconds`, remembered per Instant object. The polyfill computes the getter with a
- * big-integer division (about 1 µs); busy intervals from a cached free/busy answer are read again by
- * every search, and this makes the second read a WeakMap lookup.
- *
- * @example
- * epochMsOf(Temporal.Instant.from("2026-01-23T20:00:00Z")); // 1769198400000
- */
-export function epochMsOf(instant: Temporal.Instant): number {
-  let ms = epochMsByInstant.get(instant);
-  if (ms === undefined) {
-    ms = instant.epochMilliseconds;
-    epochMsByInstant.set(instant, ms);
-  }
-  return ms;
-}
