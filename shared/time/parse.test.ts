@@ -104,6 +104,7 @@ describe("parseCallerTime: questions instead of guesses", () => {
     expect(question(parseCallerTime("25 o'clock", context)).message).toBe('There\'s no such time as "25 o\'clock". What time did you mean?');
     expect(question(parseCallerTime("tomorrow at 13pm", context)).reason).toBe("impossible-time");
     expect(question(parseCallerTime("10:75", context)).reason).toBe("impossible-time");
+    expect(parseCallerTime("in 30 hours", context).kind).toBe("point"); // a duration, not a clock
   });
 
   it("asks when both am and pm are inside business hours", () => {

@@ -240,7 +240,7 @@ function bareNumber(n: number): CallerTime {
 
 /** "25 o'clock", "13pm", "10:75": clocks that do not exist. */
 function impossibleTime(said: string): CallerTime | undefined {
-  for (const match of said.matchAll(/\b(\d{1,3})(?::(\d{1,3}))?\s*(o'?clock|[ap]\.?m\b\.?|hours\b)?/gi)) {
+  for (const match of said.matchAll(/\b(\d{1,3})(?::(\d{1,3}))?\s*(o'?clock|[ap]\.?m\b\.?)?/gi)) {
     const hour = Number(match[1]);
     const minute = match[2] === undefined ? 0 : Number(match[2]);
     const suffix = match[3]?.toLowerCase();
