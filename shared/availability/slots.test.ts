@@ -39,7 +39,7 @@ describe("findAvailableSlots: business hours and the grid", () => {
       spoken: "Friday, January 23rd at 8am",
     });
     expect(result.slots[0]!.start.equals(Temporal.Instant.from("2026-01-23T15:00:00Z"))).toBe(true);
-    expect(result.message).toBe("I have Friday, January 23rd at 8am, Friday, January 23rd at 12:30pm or Friday, January 23rd at 5:30pm.");
+    expect(result.message).toBe("I have Friday, January 23rd at 8am, 12:30pm or 5:30pm.");
   });
 
   it("never offers 7am or 6pm, which are outside hours", () => {
@@ -210,6 +210,16 @@ describe("findAvailableSlots: zones and DST", () => {
     expect(jul.slots.map((slot) => [slot.businessStartIso, slot.spoken])).toEqual([
       ["2026-07-23T12:00:00-07:00", "Thursday, July 23rd at 3pm your time, noon in Arizona"],
     ]);
+  });
+
+  it("says each day once in the offer, and every clock in full when there are two", () => {
+    const window = { start: at("2026-01-22T17:00"), end: at("2026-01-23T09:00") };
+    const plain = findAvailableSlots({ settings: seed, window, busy: [], now: NOW });
+    expect(plain.message).toBe("I have Thursday, January 22nd at 5pm or 5:30pm, or Friday, January 23rd at 8:30am.");
+    const twoClocks = findAvailableSlots({ settings: seed, window, busy: [], now: NOW, callerZone: NEW_YORK, limit: 2 });
+    expect(twoClocks.message).toBe(
+      "I have Thursday, January 22nd at 7pm your time, 5pm in Arizona or Friday, January 23rd at 10:30am your time, 8:30am in Arizona.",
+    );
   });
 
   it("names the zone when the caller's zone was assumed", () => {

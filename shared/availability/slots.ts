@@ -314,14 +314,36 @@ function wholeSlots(minutes: number, slotMinutes: number): number {
 /** "a, b or c" */
 function spokenList(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");
-  return `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+  const last = items[items.length - 1]!;
+  // "9am or 3pm, or Monday at 10am": a comma before the last "or" when the items have their own.
+  const separator = items.some((item) => item.includes(" or ")) ? ", or " : " or ";
+  return `${items.slice(0, -1).join(", ")}${separator}${last}`;
 }
 
 function offerMessage(placement: "in-window" | "after-window", slots: readonly AvailableSlot[]): string {
-  const list = spokenList(slots.map((slot) => slot.spoken));
+  const list = spokenOffer(slots);
   return placement === "in-window"
     ? `I have ${list}.`
     : `I don't have anything free then. The nearest openings after that are ${list}.`;
+}
+
+/**
+ * The slots as one phrase, each day said once when the times are plain ("Friday, January 23rd at 9am,
+ * 1pm or 4:30pm"); in full when each carries a second clock ("3pm your time, 1pm in Arizona").
+ */
+function spokenOffer(slots: readonly AvailableSlot[]): string {
+  const parts = slots.map(({ spoken }) => {
+    const at = spoken.indexOf(" at ");
+    return { day: spoken.slice(0, at), time: spoken.slice(at + 4) };
+  });
+  if (parts.some(({ time }) => time.includes(" "))) return spokenList(slots.map((slot) => slot.spoken));
+  const days: { day: string; times: string[] }[] = [];
+  for (const { day, time } of parts) {
+    const last = days[days.length - 1];
+    if (last?.day === day) last.times.push(time);
+    else days.push({ day, times: [time] });
+  }
+  return spokenList(days.map(({ day, times }) => `${day} at ${spokenList(times)}`));
 }
 
 function noneMessage(settings: CalendarSettings): string {
