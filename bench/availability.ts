@@ -3,7 +3,7 @@
  * claims, searched the way check_availability does (caller in another zone, three spread suggestions
  * with ISO and spoken strings). Target: p99 under 2 ms per search on this machine.
  *
- *   npx tsx bench/availability.ts            (BENCH_ITERATIONS=5000 by default)
+ *   npx tsx bench/availability.ts            (BENCH_ITERATIONS=5000, BENCH_DATASETS=64 by default)
  *   node --max-semi-space-size=32 --import tsx bench/availability.ts   (same, larger young generation)
  *
  * Variants: the same inputs every search (the search's own cost), and fresh Instant objects with no
@@ -26,7 +26,8 @@ import { formatSummary, summarize, writeResults, type Summary } from "./lib/repo
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 5000);
 const baselineIterations = Math.max(50, Math.floor(iterations / 50));
-const DATASETS = 64;
+/** Calendars' inputs kept alive at once: every live polyfill object costs each young-generation GC. */
+const DATASETS = Number(process.env.BENCH_DATASETS ?? 64);
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run searches the same calendars. */
 function random(seed: number): () => number {
