@@ -197,6 +197,21 @@ describe("findAvailableSlots: zones and DST", () => {
     expect(result.slots[1]!.businessStartIso).toBe("2026-03-09T09:00:00-07:00");
   });
 
+  it("tells a New York caller the right times for an Arizona business on both sides of the November change", () => {
+    const everyDay: CalendarSettings = {
+      ...seed,
+      businessHours: Object.fromEntries(
+        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => [day, [["10:00", "10:30"]]]),
+      ),
+    };
+    const now = at("2026-10-28T07:00");
+    const result = findAvailableSlots({ settings: everyDay, window: { start: at("2026-10-31T00:00"), end: at("2026-11-02T00:00") }, busy: [], now, callerZone: NEW_YORK });
+    expect(result.slots.map((slot) => [slot.startIso, slot.spoken])).toEqual([
+      ["2026-10-31T13:00:00-04:00", "Saturday, October 31st at 1pm your time, 10am in Arizona"],
+      ["2026-11-01T12:00:00-05:00", "Sunday, November 1st at noon your time, 10am in Arizona"],
+    ]);
+  });
+
   it("a 3pm Eastern request is the 1pm Arizona slot in January and the noon slot in July", () => {
     const january = at("2026-01-23T15:00", NEW_YORK);
     const jan = findAvailableSlots({ settings: seed, window: { start: january, end: january.add({ minutes: 30 }) }, busy: [], now: NOW, callerZone: NEW_YORK });
