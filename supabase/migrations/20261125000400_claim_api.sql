@@ -278,6 +278,11 @@ begin
   -- Fast path: a committed overlapping claim answers "taken" without writing anything. Most losers of
   -- a stampede arrive after the winner committed and leave here.
   if slotline.slot_is_claimed(p_calendar_id, v_during) then
+    -- The claim we see may be our own twin's, committed since the idempotency lookup above.
+    select * into v_claim from slotline.slot_claims where idempotency_key = p_idempotency_key;
+    if found then
+      return slotline.replay_claim(v_claim, p_calendar_id, v_during);
+    end if;
     return slotline.taken_outcome(p_calendar_id, v_during, p_idempotency_key, p_call_id, p_tool_call_id);
   end if;
 
