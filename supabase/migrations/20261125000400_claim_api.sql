@@ -213,6 +213,32 @@ $$;
 comment on function slotline.taken_outcome(uuid, tstzrange, text, text, text) is
   'The claim_outcome for a request that lost its slot to an overlapping active claim.';
 
+-- Every losing path of claim_slot ends here: the overlapping claim it lost to may be its own twin
+-- (same idempotency key, committed meanwhile), which is a replay; anything else is taken.
+create or replace function slotline.replay_or_taken(
+  p_idempotency_key text,
+  p_calendar_id uuid,
+  p_during tstzrange,
+  p_call_id text,
+  p_tool_call_id text
+)
+returns slotline.claim_outcome
+language plpgsql
+stable
+as $$
+declare
+  v_claim slotline.slot_claims;
+begin
+  select * into v_claim from slotline.slot_claims where idempotency_key = p_idempotency_key;
+  if found then
+    return slotline.replay_claim(v_claim, p_calendar_id, p_during);
+  end if;
+  return slotline.taken_outcome(p_calendar_id, p_during, p_idempotency_key, p_call_id, p_tool_call_id);
+end;
+$$;
+comment on function slotline.replay_or_taken(text, uuid, tstzrange, text, text) is
+  'The answer of a claim that lost: replayed when its own twin won the key, taken otherwise.';
+
 create or replace function slotline.claim_slot(
   p_calendar_id uuid,
   p_starts_at timestamptz,
@@ -278,12 +304,7 @@ begin
   -- Fast path: a committed overlapping claim answers "taken" without writing anything. Most losers of
   -- a stampede arrive after the winner committed and leave here.
   if slotline.slot_is_claimed(p_calendar_id, v_during) then
-    -- The claim we see may be our own twin's, committed since the idempotency lookup above.
-    select * into v_claim from slotline.slot_claims where idempotency_key = p_idempotency_key;
-    if found then
-      return slotline.replay_claim(v_claim, p_calendar_id, v_during);
-    end if;
-    return slotline.taken_outcome(p_calendar_id, v_during, p_idempotency_key, p_call_id, p_tool_call_id);
+    return slotline.replay_or_taken(p_idempotency_key, p_calendar_id, v_during, p_call_id, p_tool_call_id);
   end if;
 
   begin
@@ -294,11 +315,7 @@ begin
 
     -- The winner may have committed while we queued.
     if slotline.slot_is_claimed(p_calendar_id, v_during) then
-      select * into v_claim from slotline.slot_claims where idempotency_key = p_idempotency_key;
-      if found then
-        return slotline.replay_claim(v_claim, p_calendar_id, v_during);
-      end if;
-      return slotline.taken_outcome(p_calendar_id, v_during, p_idempotency_key, p_call_id, p_tool_call_id);
+      return slotline.replay_or_taken(p_idempotency_key, p_calendar_id, v_during, p_call_id, p_tool_call_id);
     end if;
 
     -- A hold past its expiry no longer counts, but the constraint cannot see time (now() is not
@@ -322,13 +339,8 @@ begin
     return slotline.outcome_of('claimed', v_claim);
   exception
     when exclusion_violation or deadlock_detected or unique_violation then
-      -- A concurrent twin of this very request may have won the race for the key: answer as a replay.
-      select * into v_claim from slotline.slot_claims where idempotency_key = p_idempotency_key;
-      if found then
-        return slotline.replay_claim(v_claim, p_calendar_id, v_during);
-      end if;
-      -- Otherwise somebody else holds or booked an overlapping slot.
-      return slotline.taken_outcome(p_calendar_id, v_during, p_idempotency_key, p_call_id, p_tool_call_id);
+      -- Lost the constraint, a deadlock, or the key to a concurrent twin: never a raw error.
+      return slotline.replay_or_taken(p_idempotency_key, p_calendar_id, v_during, p_call_id, p_tool_call_id);
   end;
 end;
 $$;
