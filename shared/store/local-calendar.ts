@@ -13,14 +13,9 @@ import { Temporal } from "@js-temporal/polyfill";
 import { CalendarError } from "../calendar/errors.ts";
 import type { CalendarEvent, CalendarProvider, FreeBusyResult, NewEvent } from "../calendar/provider.ts";
 import { isLedgerError, toLedgerError } from "./errors.ts";
-import type { Sql } from "./postgres-ledger.ts";
+import { instant, type Sql } from "./postgres-ledger.ts";
 
 type Row = Record<string, unknown>;
-
-function toInstant(value: unknown): Temporal.Instant {
-  if (value instanceof Date) return Temporal.Instant.fromEpochMilliseconds(value.getTime());
-  throw new TypeError(`expected a timestamp, got ${String(value)}`);
-}
 
 /** Postgres ranges come back as text, e.g. ["2026-01-23 15:00:00+00","2026-01-23 15:30:00+00"). */
 function rangeBounds(range: unknown): { start: Temporal.Instant; end: Temporal.Instant } {
@@ -86,7 +81,7 @@ export function localCalendar(sql: Sql): CalendarProvider {
             );
             results.set(calendarId, {
               ok: true,
-              busy: rows.map((row) => ({ start: toInstant(row.starts_at), end: toInstant(row.ends_at) })),
+              busy: rows.map((row) => ({ start: instant(row.starts_at), end: instant(row.ends_at) })),
             });
           } catch (error) {
             if (!(error instanceof CalendarError)) throw error;

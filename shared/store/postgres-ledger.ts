@@ -52,7 +52,8 @@ export function connectPostgres(url: string, options: ConnectOptions = {}): Sql 
 
 type Row = Record<string, unknown>;
 
-function instant(value: unknown): Temporal.Instant {
+/** A timestamptz as postgres.js returns it (a Date, or text) as a Temporal.Instant. */
+export function instant(value: unknown): Temporal.Instant {
   if (value instanceof Date) return Temporal.Instant.fromEpochMilliseconds(value.getTime());
   if (typeof value === "string") return Temporal.Instant.from(value.includes("T") ? value : value.replace(" ", "T"));
   throw new TypeError(`expected a timestamp, got ${String(value)}`);
