@@ -33,6 +33,8 @@ export interface Claim {
   calendarEventId: string | null;
   failureReason: string | null;
   replacesClaimId: string | null;
+  /** When the event of a cancelled or failed claim was removed from the calendar (null: not yet, or none). */
+  calendarEventRemovedAt: Temporal.Instant | null;
   createdAt: Temporal.Instant;
   updatedAt: Temporal.Instant;
 }
@@ -89,6 +91,28 @@ export interface CalendarRecord {
   minNoticeMinutes: number;
   horizonDays: number;
   holdSeconds: number;
+  /** Bookings cannot be cancelled or moved by voice closer than this to their start (0: any time). */
+  cancelCutoffMinutes: number;
+  /**
+   * The calendar provider fails after the slot is claimed: "release" the claim and tell the caller, or
+   * "keep" it (Postgres is the truth) and let the reconciler write the event once the provider answers.
+   */
+  onCalendarFailure: "release" | "keep";
+  /** Vapi assistant ids and phone number ids whose calls book into this calendar. */
+  assistantIds: string[];
+  phoneNumberIds: string[];
+}
+
+/** Which bookings `findBookings` returns: a caller's (by phone or call), upcoming from `from`. */
+export interface BookingQuery {
+  calendarId?: string;
+  /** Compared on the last ten digits, so "+1 (602) 555-0100" finds "6025550100". */
+  phone?: string;
+  callId?: string;
+  /** Bookings that end after this instant; default now. */
+  from?: Temporal.Instant;
+  /** Default 10. */
+  limit?: number;
 }
 
 export interface Ledger {
@@ -97,8 +121,11 @@ export interface Ledger {
   beginBooking(claimId: string, caller?: Caller & { notes?: string | null }): Promise<ChangeResult>;
   /** pending -> confirmed with the calendar event id. */
   confirmClaim(claimId: string, calendarEventId: string): Promise<ChangeResult>;
-  /** held | pending -> failed. */
-  failClaim(claimId: string, reason?: string): Promise<ChangeResult>;
+  /**
+   * held | pending -> failed. `calendarEventId`: an event that may exist and could not be removed yet;
+   * the reconciler removes it.
+   */
+  failClaim(claimId: string, reason?: string, calendarEventId?: string): Promise<ChangeResult>;
   /** held -> cancelled. */
   releaseClaim(claimId: string): Promise<ChangeResult>;
   /** confirmed -> cancelled. */
@@ -109,6 +136,21 @@ export interface Ledger {
   sweepExpiredClaims(): Promise<number>;
   claimsOverlapping(calendarId: string, from: Temporal.Instant, to: Temporal.Instant): Promise<ActiveClaim[]>;
   getClaim(claimId: string): Promise<Claim | null>;
+  /** Active bookings (pending or confirmed) matching the query, soonest first. */
+  findBookings(query: BookingQuery): Promise<Claim[]>;
+  /**
+   * A reschedule's last step, in one transaction: the new claim (pending, `replacesClaimId` set)
+   * becomes confirmed with its event id, and the booking it replaces becomes cancelled.
+   * `unchanged` when both already are (a retry).
+   */
+  completeReschedule(newClaimId: string, calendarEventId: string): Promise<ChangeResult>;
+  /** Records that the event of a cancelled or failed claim is gone from the calendar. */
+  markEventRemoved(claimId: string): Promise<void>;
+  /**
+   * Work for the reconciler: claims `pending` for longer than `pendingForSeconds` (default 120), and
+   * cancelled or failed claims whose calendar event is still to be removed. Oldest first.
+   */
+  claimsToReconcile(options?: { pendingForSeconds?: number; limit?: number }): Promise<Claim[]>;
   getCalendar(by: { id: string } | { name: string }): Promise<CalendarRecord | null>;
   listCalendars(): Promise<CalendarRecord[]>;
 }

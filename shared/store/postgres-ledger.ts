@@ -85,9 +85,16 @@ function claimFrom(row: Row): Claim {
     calendarEventId: text(row.calendar_event_id),
     failureReason: text(row.failure_reason),
     replacesClaimId: text(row.replaces_claim_id),
+    calendarEventRemovedAt: optionalInstant(row.calendar_event_removed_at),
     createdAt: instant(row.created_at),
     updatedAt: instant(row.updated_at),
   };
+}
+
+/** A text[] column, which postgres.js returns as a JS array. */
+function texts(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new TypeError(`expected a text array, got ${String(value)}`);
+  return value.map(String);
 }
 
 function calendarFrom(row: Row): CalendarRecord {
@@ -107,6 +114,10 @@ function calendarFrom(row: Row): CalendarRecord {
     minNoticeMinutes: Number(row.min_notice_minutes),
     horizonDays: Number(row.horizon_days),
     holdSeconds: Number(row.hold_seconds),
+    cancelCutoffMinutes: Number(row.cancel_cutoff_minutes),
+    onCalendarFailure: row.on_calendar_failure as CalendarRecord["onCalendarFailure"],
+    assistantIds: texts(row.assistant_ids),
+    phoneNumberIds: texts(row.phone_number_ids),
   };
 }
 
@@ -125,7 +136,8 @@ async function run<T>(query: () => Promise<T>): Promise<T> {
 }
 
 const CALENDAR_COLUMNS = `id, name, display_name, provider, google_calendar_id, time_zone, slot_minutes,
-  business_hours, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, hold_seconds`;
+  business_hours, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, hold_seconds,
+  cancel_cutoff_minutes, on_calendar_failure, assistant_ids, phone_number_ids`;
 
 /** The Ledger over a postgres.js pool (see `connectPostgres`). */
 export function postgresLedger(sql: Sql): Ledger {
@@ -176,8 +188,10 @@ export function postgresLedger(sql: Sql): Ledger {
       return change(row);
     },
 
-    async failClaim(claimId, reason) {
-      const [row] = await run(() => sql`select * from slotline.fail_claim(${claimId}::uuid, ${reason ?? null})`);
+    async failClaim(claimId, reason, calendarEventId) {
+      const [row] = await run(
+        () => sql`select * from slotline.fail_claim(${claimId}::uuid, ${reason ?? null}, ${calendarEventId ?? null})`,
+      );
       return change(row);
     },
 
@@ -221,6 +235,40 @@ export function postgresLedger(sql: Sql): Ledger {
     async getClaim(claimId) {
       const [row] = await run(() => sql`select * from slotline.get_claim(${claimId}::uuid) where claim_id is not null`);
       return row ? claimFrom(row) : null;
+    },
+
+    async findBookings(query) {
+      const rows = await run(
+        () => sql`
+          select * from slotline.find_bookings(
+            p_calendar_id => ${query.calendarId ?? null}::uuid,
+            p_phone => ${query.phone ?? null},
+            p_call_id => ${query.callId ?? null},
+            p_from => ${query.from?.toString() ?? null}::timestamptz,
+            p_limit => ${query.limit ?? null}::integer
+          )`,
+      );
+      return rows.map(claimFrom);
+    },
+
+    async completeReschedule(newClaimId, calendarEventId) {
+      const [row] = await run(
+        () => sql`select * from slotline.complete_reschedule(${newClaimId}::uuid, ${calendarEventId})`,
+      );
+      return change(row);
+    },
+
+    async markEventRemoved(claimId) {
+      await run(() => sql`select slotline.mark_event_removed(${claimId}::uuid)`);
+    },
+
+    async claimsToReconcile(options = {}) {
+      const rows = await run(
+        () => sql`
+          select * from slotline.claims_to_reconcile(
+            ${options.pendingForSeconds ?? null}::integer, ${options.limit ?? null}::integer)`,
+      );
+      return rows.map(claimFrom);
     },
 
     async getCalendar(by) {
