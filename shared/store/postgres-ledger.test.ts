@@ -8,7 +8,7 @@ import {
   type TestCalendar,
 } from "../../test/harness/database.ts";
 import { isLedgerError } from "./errors.ts";
-import type { ClaimResult, Ledger } from "./ledger.ts";
+import type { ClaimRequest, ClaimResult, Ledger } from "./ledger.ts";
 import { postgresLedger, type Sql } from "./postgres-ledger.ts";
 
 let sql: Sql;
@@ -291,8 +291,173 @@ describe("calendars", () => {
       horizonDays: 14,
       holdSeconds: 60,
       provider: "local",
+      cancelCutoffMinutes: 0,
+      onCalendarFailure: "release",
+      assistantIds: [],
+      phoneNumberIds: [],
     });
     expect(calendar?.businessHours.monday).toEqual([["08:00", "18:00"]]);
     expect(calendar?.businessHours.saturday).toEqual([]);
+  });
+
+  it("reads a calendar's rules for managing bookings and the Vapi ids it answers for", async () => {
+    const created = await createTestCalendar(sql, {
+      cancel_cutoff_minutes: 120,
+      on_calendar_failure: "keep",
+      assistant_ids: ["asst-1", "asst-2"],
+      phone_number_ids: ["pn-1"],
+    });
+    expect(await ledger.getCalendar({ id: created.id })).toMatchObject({
+      cancelCutoffMinutes: 120,
+      onCalendarFailure: "keep",
+      assistantIds: ["asst-1", "asst-2"],
+      phoneNumberIds: ["pn-1"],
+    });
+  });
+});
+
+describe("finding and managing bookings", () => {
+  /** A ten-digit number of its own, so tests sharing the database never find each other's bookings. */
+  const phoneNumber = () => `208${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+
+  async function pending(calendar: TestCalendar, daysAhead: number, halfHour: number, extra: Partial<ClaimRequest> = {}) {
+    const startsAt = slotStart(daysAhead, halfHour);
+    const result = await ledger.claimSlot({
+      calendarId: calendar.id,
+      startsAt,
+      endsAt: minutesAfter(startsAt, 30),
+      idempotencyKey: key(),
+      status: "pending",
+      ...extra,
+    });
+    if (result.outcome !== "claimed") throw new Error("setup failed");
+    return result.claim;
+  }
+
+  async function booked(calendar: TestCalendar, daysAhead: number, halfHour: number, extra: Partial<ClaimRequest> = {}) {
+    const claim = await pending(calendar, daysAhead, halfHour, extra);
+    return (await ledger.confirmClaim(claim.id, `evt-${claim.id}`)).claim;
+  }
+
+  it("finds a caller's upcoming bookings by any spelling of their number, soonest first", async () => {
+    const calendar = await createTestCalendar(sql);
+    const other = await createTestCalendar(sql);
+    const phone = phoneNumber();
+    const spelled = `+1 (${phone.slice(0, 3)}) ${phone.slice(3, 6)}-${phone.slice(6)}`;
+    const later = await booked(calendar, 4, 20, { caller: { phone } });
+    const sooner = await pending(calendar, 3, 20, { caller: { phone: spelled } });
+    const elsewhere = await booked(other, 3, 30, { caller: { phone } });
+    const cancelled = await booked(calendar, 5, 20, { caller: { phone } });
+    await ledger.cancelBooking(cancelled.id);
+    await ledger.claimSlot({ calendarId: calendar.id, startsAt: slotStart(6, 20), endsAt: slotStart(6, 21), idempotencyKey: key(), caller: { phone } });
+
+    const all = await ledger.findBookings({ phone: `1${phone}` });
+    expect(all.map((c) => c.id)).toEqual([sooner.id, elsewhere.id, later.id]);
+    expect(all[0]).toMatchObject({ status: "pending", callerPhone: spelled, calendarEventRemovedAt: null });
+
+    const onCalendar = await ledger.findBookings({ calendarId: calendar.id, phone: spelled });
+    expect(onCalendar.map((c) => c.id)).toEqual([sooner.id, later.id]);
+    const fromDayFour = await ledger.findBookings({ calendarId: calendar.id, phone, from: slotStart(4, 0) });
+    expect(fromDayFour.map((c) => c.id)).toEqual([later.id]);
+    expect((await ledger.findBookings({ phone, limit: 1 })).map((c) => c.id)).toEqual([sooner.id]);
+  });
+
+  it("finds the bookings of a call by its id, and refuses a search without a usable key", async () => {
+    const calendar = await createTestCalendar(sql);
+    const callId = `call-${randomUUID()}`;
+    const claim = await booked(calendar, 3, 10, { callId });
+    // A misheard fragment of a number is ignored when there is a call id to go by.
+    expect((await ledger.findBookings({ callId, phone: "555" })).map((c) => c.id)).toEqual([claim.id]);
+
+    for (const query of [{}, { phone: "555-01" }, { calendarId: calendar.id }, { callId, limit: 0 }]) {
+      const error = await ledger.findBookings(query).catch((e: unknown) => e);
+      expect(isLedgerError(error, "invalid"), JSON.stringify(query)).toBe(true);
+    }
+  });
+
+  it("completes a reschedule: the new booking confirmed, the old one cancelled, a retry unchanged", async () => {
+    const calendar = await createTestCalendar(sql);
+    const old = await booked(calendar, 3, 14);
+    const replacement = await pending(calendar, 3, 18, { replacesClaimId: old.id });
+
+    const done = await ledger.completeReschedule(replacement.id, "evt-new");
+    expect(done).toMatchObject({ outcome: "updated", claim: { status: "confirmed", calendarEventId: "evt-new", replacesClaimId: old.id } });
+    expect(await ledger.getClaim(old.id)).toMatchObject({
+      status: "cancelled",
+      failureReason: "rescheduled",
+      calendarEventId: old.calendarEventId,
+      calendarEventRemovedAt: null,
+    });
+    expect((await ledger.completeReschedule(replacement.id, "evt-new")).outcome).toBe("unchanged");
+
+    const otherEvent = await ledger.completeReschedule(replacement.id, "evt-other").catch((e: unknown) => e);
+    expect(isLedgerError(otherEvent, "transition-refused")).toBe(true);
+    const plain = await pending(calendar, 3, 22);
+    const notAReschedule = await ledger.completeReschedule(plain.id, "evt-plain").catch((e: unknown) => e);
+    expect(isLedgerError(notAReschedule, "transition-refused")).toBe(true);
+    const unknown = await ledger.completeReschedule(randomUUID(), "evt-x").catch((e: unknown) => e);
+    expect(isLedgerError(unknown, "not-found")).toBe(true);
+  });
+
+  it("leaves both bookings as they were when the booking being replaced is not a booking", async () => {
+    const calendar = await createTestCalendar(sql);
+    const stillPending = await pending(calendar, 3, 24);
+    const replacement = await pending(calendar, 3, 26, { replacesClaimId: stillPending.id });
+    const refused = await ledger.completeReschedule(replacement.id, "evt-r").catch((e: unknown) => e);
+    expect(isLedgerError(refused, "transition-refused")).toBe(true);
+    expect((await ledger.getClaim(replacement.id))?.status).toBe("pending");
+    expect((await ledger.getClaim(stillPending.id))?.status).toBe("pending");
+  });
+
+  it("lets 20 concurrent completions of one reschedule update it once and answer the rest unchanged", async () => {
+    const calendar = await createTestCalendar(sql);
+    const old = await booked(calendar, 4, 14);
+    const replacement = await pending(calendar, 4, 18, { replacesClaimId: old.id });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => ledger.completeReschedule(replacement.id, "evt-race")),
+    );
+    expect(results.filter((r) => r.outcome === "updated")).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === "unchanged")).toHaveLength(19);
+    expect(results.every((r) => r.claim.status === "confirmed")).toBe(true);
+    const rows = await sql`
+      select status, failure_reason, updated_at = created_at as untouched from slotline.slot_claims where id = ${old.id}`;
+    expect(rows).toEqual([{ status: "cancelled", failure_reason: "rescheduled", untouched: false }]);
+    expect(await activeClaimRows(calendar)).toHaveLength(1);
+  });
+
+  it("lists stale bookings in progress and events left to remove for the reconciler, oldest first", async () => {
+    const calendar = await createTestCalendar(sql);
+    const stale = await pending(calendar, 5, 2);
+    const fresh = await pending(calendar, 5, 4);
+    const failedWithEvent = (await ledger.failClaim((await pending(calendar, 5, 6)).id, "calendar-unavailable", "evt-orphan")).claim;
+    const failedWithout = (await ledger.failClaim((await pending(calendar, 5, 8)).id, "calendar-busy")).claim;
+    const cancelled = (await ledger.cancelBooking((await booked(calendar, 5, 10)).id)).claim;
+    await booked(calendar, 5, 12);
+    // Older than anything else in the shared database, in this order.
+    for (const [i, id] of [stale.id, cancelled.id, failedWithEvent.id].entries()) {
+      await sql`update slotline.slot_claims set updated_at = now() - interval '20 years' + ${i} * interval '1 minute' where id = ${id}`;
+    }
+
+    const ours = async () =>
+      (await ledger.claimsToReconcile({ pendingForSeconds: 60, limit: 1000 })).filter((c) => c.calendarId === calendar.id);
+    expect((await ours()).map((c) => c.id)).toEqual([stale.id, cancelled.id, failedWithEvent.id]);
+    expect(failedWithEvent.calendarEventId).toBe("evt-orphan");
+    expect((await ledger.claimsToReconcile({ limit: 1 })).map((c) => c.id)).toEqual([stale.id]);
+
+    // The reconciler's work done: the stale booking failed, the events removed.
+    await ledger.failClaim(stale.id, "reconciled");
+    await ledger.markEventRemoved(cancelled.id);
+    await ledger.markEventRemoved(failedWithEvent.id);
+    await ledger.markEventRemoved(failedWithEvent.id);
+    await ledger.markEventRemoved(failedWithout.id);
+    expect((await ledger.getClaim(failedWithEvent.id))?.calendarEventRemovedAt).not.toBeNull();
+    expect((await ledger.getClaim(failedWithout.id))?.calendarEventRemovedAt).toBeNull();
+    expect((await ours()).map((c) => c.id)).toEqual([]);
+    expect((await ledger.getClaim(fresh.id))?.status).toBe("pending");
+
+    const active = await ledger.markEventRemoved(fresh.id).catch((e: unknown) => e);
+    expect(isLedgerError(active, "transition-refused")).toBe(true);
+    const negative = await ledger.claimsToReconcile({ pendingForSeconds: -1 }).catch((e: unknown) => e);
+    expect(isLedgerError(negative, "invalid")).toBe(true);
   });
 });

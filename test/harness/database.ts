@@ -49,6 +49,10 @@ export async function createTestCalendar(
     hold_seconds: number;
     provider: "local" | "google";
     google_calendar_id: string;
+    cancel_cutoff_minutes: number;
+    on_calendar_failure: "release" | "keep";
+    assistant_ids: string[];
+    phone_number_ids: string[];
   }> = {},
 ): Promise<TestCalendar> {
   const name = `test-${randomUUID().slice(0, 12)}`;
