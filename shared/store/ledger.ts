@@ -148,9 +148,10 @@ export interface Ledger {
   markEventRemoved(claimId: string): Promise<void>;
   /**
    * Work for the reconciler: claims `pending` for longer than `pendingForSeconds` (default 120), and
-   * cancelled or failed claims whose calendar event is still to be removed. Oldest first.
+   * cancelled or failed claims whose calendar event is still to be removed. Oldest first; one
+   * calendar's only when `calendarId` is given.
    */
-  claimsToReconcile(options?: { pendingForSeconds?: number; limit?: number }): Promise<Claim[]>;
+  claimsToReconcile(options?: { pendingForSeconds?: number; limit?: number; calendarId?: string }): Promise<Claim[]>;
   getCalendar(by: { id: string } | { name: string }): Promise<CalendarRecord | null>;
   listCalendars(): Promise<CalendarRecord[]>;
 }

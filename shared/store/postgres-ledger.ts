@@ -266,7 +266,8 @@ export function postgresLedger(sql: Sql): Ledger {
       const rows = await run(
         () => sql`
           select * from slotline.claims_to_reconcile(
-            ${options.pendingForSeconds ?? null}::integer, ${options.limit ?? null}::integer)`,
+            ${options.pendingForSeconds ?? null}::integer, ${options.limit ?? null}::integer,
+            ${options.calendarId ?? null}::uuid)`,
       );
       return rows.map(claimFrom);
     },

@@ -356,7 +356,9 @@ comment on function slotline.mark_event_removed(uuid) is
 -- failed claims that are still on the calendar.
 create or replace function slotline.claims_to_reconcile(
   p_pending_for_seconds integer default 120,
-  p_limit integer default 50
+  p_limit integer default 50,
+  -- One calendar's work only (a reconciler per calendar, or a test that must not touch others').
+  p_calendar_id uuid default null
 )
 returns setof slotline.claim_outcome
 language plpgsql
@@ -386,20 +388,23 @@ begin
        -- Each branch walks its own partial index, oldest first, and stops at the limit.
        (select p.id from slotline.slot_claims p
          where p.status = 'pending' and p.updated_at < now() - v_pending_for
+           and (p_calendar_id is null or p.calendar_id = p_calendar_id)
          order by p.updated_at limit v_limit)
        union all
        (select r.id from slotline.slot_claims r
          where r.status in ('cancelled', 'failed') and r.calendar_event_id is not null
            and r.calendar_event_removed_at is null
+           and (p_calendar_id is null or r.calendar_id = p_calendar_id)
          order by r.updated_at limit v_limit)
      )
      order by c.updated_at, c.id
      limit v_limit;
 end;
 $$;
-comment on function slotline.claims_to_reconcile(integer, integer) is
+comment on function slotline.claims_to_reconcile(integer, integer, uuid) is
   'The reconciler''s work, oldest first: claims pending for longer than p_pending_for_seconds, and '
-  'cancelled or failed claims whose calendar event is still to be removed. Outcome found.';
+  'cancelled or failed claims whose calendar event is still to be removed (of one calendar when '
+  'p_calendar_id is given). Outcome found.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- Privileges: as for the rest of the API, only the service role executes.

@@ -52,7 +52,7 @@ select is_empty(
          'slotline.find_bookings(uuid, text, text, timestamptz, integer)',
          'slotline.complete_reschedule(uuid, text)',
          'slotline.mark_event_removed(uuid)',
-         'slotline.claims_to_reconcile(integer, integer)',
+         'slotline.claims_to_reconcile(integer, integer, uuid)',
          'slotline.fail_claim(uuid, text, text)'
        ]::regprocedure[]) as f (fn)
       cross join (values ('public'), ('anon'), ('authenticated')) as r (rolname)

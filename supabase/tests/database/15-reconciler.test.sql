@@ -1,7 +1,7 @@
 begin;
 \ir _claims-fixture.psql
 
-select plan(14);
+select plan(15);
 
 create function pg_temp.id(p_key text) returns uuid language sql stable as
   $$ select id from slotline.slot_claims where idempotency_key = p_key $$;
@@ -49,6 +49,9 @@ select results_eq(
   $$ select idempotency_key from slotline.claims_to_reconcile(60, 1) $$,
   array['stale-pending'],
   'p_limit should keep the oldest claims');
+select is(
+  (select count(*)::integer from slotline.claims_to_reconcile(60, 1000, gen_random_uuid())), 0,
+  'A reconciler scoped to another calendar should get none of this calendar''s claims');
 select throws_ok($$ select * from slotline.claims_to_reconcile(-1) $$, 'SL400', null,
   'A negative pending age should be refused');
 
