@@ -1,0 +1,69 @@
+/**
+ * Free slots of one calendar for a caller: the provider's busy time plus the ledger's active claims,
+ * through the slot engine. Used by check_availability and for the alternatives offered whenever a
+ * slot is taken.
+ */
+import { Temporal } from "@js-temporal/polyfill";
+import { findAvailableSlots, horizonEnd, type SlotSearchResult } from "../availability/index.ts";
+import type { BusyInterval } from "../calendar/provider.ts";
+import type { ResolvedCalendar } from "./calendars.ts";
+import type { BookingDeps, Budget } from "./deps.ts";
+import { calendarTrouble } from "./speech.ts";
+
+export interface SlotQuery {
+  window?: { start: Temporal.Instant; end: Temporal.Instant } | undefined;
+  callerZone: string;
+  /** Say the zone after each time: the caller's zone was assumed. */
+  nameCallerZone?: boolean;
+  durationMinutes?: number | undefined;
+  limit?: number;
+  /**
+   * Reuse a recent free/busy answer (availability questions). The booking recheck never does; the
+   * alternatives after a lost race may, since the ledger's claims are always read fresh.
+   */
+  allowCached?: boolean;
+}
+
+export type SlotAnswer =
+  | { ok: true; result: SlotSearchResult; busy: BusyInterval[] }
+  | { ok: false; say: string; reason: "calendar-unavailable" };
+
+/**
+ * @example
+ * const answer = await searchSlots(deps, calendar, { window, callerZone: "America/Denver" }, { deadline });
+ * if (answer.ok) say(answer.result.message);
+ */
+export async function searchSlots(deps: BookingDeps, calendar: ResolvedCalendar, query: SlotQuery, budget: Budget): Promise<SlotAnswer> {
+  const now = deps.now();
+  const { settings } = calendar;
+  const slotMs = Math.max(query.durationMinutes ?? settings.slotMinutes, settings.slotMinutes) * 60_000;
+  const bufferMs = (settings.bufferBeforeMinutes + settings.bufferAfterMinutes) * 60_000;
+  const earliest = now.epochMilliseconds;
+  const fromMs = Math.max(earliest, query.window?.start.epochMilliseconds ?? earliest) - bufferMs;
+  const toMs = horizonEnd(settings, now).epochMilliseconds + slotMs + bufferMs;
+  const from = Temporal.Instant.fromEpochMilliseconds(fromMs);
+  const to = Temporal.Instant.fromEpochMilliseconds(Math.max(toMs, fromMs + slotMs));
+
+  const [busy, claims] = await Promise.all([
+    calendar.provider.freeBusy([calendar.providerCalendarId], from, to, {
+      deadline: budget.deadline,
+      allowCached: query.allowCached ?? true,
+    }),
+    deps.ledger.claimsOverlapping(calendar.record.id, from, to),
+  ]);
+  const known = busy.get(calendar.providerCalendarId);
+  if (!known || !known.ok) return { ok: false, say: calendarTrouble(), reason: "calendar-unavailable" };
+  const result = findAvailableSlots({
+    settings,
+    now,
+    window: query.window,
+    busy: known.busy,
+    claims: claims.map((claim) => ({ start: claim.start, end: claim.end })),
+    callerZone: query.callerZone,
+    nameCallerZone: query.nameCallerZone ?? false,
+    durationMinutes: query.durationMinutes,
+    limit: query.limit ?? 3,
+  });
+  return { ok: true, result, busy: known.busy };
+}
+

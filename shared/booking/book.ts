@@ -1,0 +1,360 @@
+/**
+ * The booking saga (ARCHITECTURE.md section 4), top to bottom:
+ *
+ * 1. the slot is checked against the calendar's rules (hours, grid, notice, horizon);
+ * 2. the optional Redis pre-check sheds a stampede on one exact slot;
+ * 3. `claim_slot` (or a hold's `begin_booking`) makes the row `pending`: Postgres decides the winner;
+ * 4. the calendar is read again for this interval, never from cache: an event may have been added
+ *    since the caller heard the slot;
+ * 5. the event is written with an id derived from the claim id, so a retry cannot write a second one;
+ * 6. `confirm_claim` stores the event id and the row is `confirmed`.
+ *
+ * Any failure after step 3 fails the claim and removes the event (or, when the calendar says "keep",
+ * leaves the claim pending for the reconciler to finish). A retried request finds its claim by the
+ * idempotency key and gets the same answer.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+import { checkSlot, type SlotSearchResult } from "../availability/index.ts";
+import { isCalendarError, type CalendarError } from "../calendar/errors.ts";
+import { eventIdForClaim } from "../calendar/event-id.ts";
+import type { CalendarEvent, NewEvent } from "../calendar/provider.ts";
+import { isLedgerError, LedgerError } from "../store/errors.ts";
+import type { Claim } from "../store/ledger.ts";
+import { searchSlots } from "./availability.ts";
+import type { ResolvedCalendar } from "./calendars.ts";
+import type { BookingDeps, Budget } from "./deps.ts";
+import { bookingSystemTrouble, calendarTrouble } from "./speech.ts";
+
+export interface BookingRequest {
+  calendar: ResolvedCalendar;
+  /** A hold to turn into this booking. Without it, `start` is claimed directly. */
+  holdId?: string | undefined;
+  start?: Temporal.Instant | undefined;
+  /** Defaults to one slot. */
+  durationMinutes?: number | undefined;
+  /** The same key again is the same booking (Vapi call id + tool call id, or the REST call_id). */
+  idempotencyKey: string;
+  callId: string | null;
+  toolCallId: string | null;
+  caller: { name: string; phone?: string | null | undefined; email?: string | null | undefined };
+  notes?: string | null | undefined;
+  callerZone: string;
+  /** A reschedule: the confirmed booking this one replaces (cancelled when this one is confirmed). */
+  replacesClaimId?: string | undefined;
+}
+
+export type BookingFailure =
+  /** The slot breaks the calendar's rules; `say` explains. */
+  | "invalid-slot"
+  | "hold-not-found"
+  /** The calendar already has something else at that time (found at the recheck). */
+  | "calendar-busy"
+  | "calendar-unavailable"
+  | "database-unavailable"
+  /** An event with our id exists and is not ours; nothing was written. */
+  | "event-conflict"
+  | "idempotency-conflict";
+
+export type BookingOutcome =
+  | { kind: "booked"; claim: Claim; eventId: string; replayed: boolean }
+  /** Kept in Postgres while the calendar was unreachable; the reconciler writes the event later. */
+  | { kind: "reserved"; claim: Claim; replayed: boolean }
+  /** Another caller has it; the nearest free slots when they could be read. */
+  | { kind: "taken"; alternatives?: SlotSearchResult | undefined }
+  | { kind: "failed"; reason: BookingFailure; say: string; alternatives?: SlotSearchResult | undefined };
+
+/** How long a retry waits for its twin (the same request, still running) to finish. */
+const TWIN_WAIT_MS = 3000;
+const TWIN_POLL_MS = 40;
+/** Extra time to remove an event whose write may have happened, after the caller's budget ran out. */
+const CLEANUP_GRACE_MS = 1500;
+
+/**
+ * Books a slot for a caller.
+ *
+ * @example
+ * const outcome = await bookAppointment(deps, {
+ *   calendar, start: Temporal.Instant.from("2026-01-23T22:00:00Z"), idempotencyKey: "call-1:tool-7",
+ *   callId: "call-1", toolCallId: "tool-7", caller: { name: "Jane Doe", phone: "+16025550100" },
+ *   callerZone: "America/Denver",
+ * }, { deadline: Date.now() + 4000 });
+ * outcome.kind; // "booked"
+ */
+export async function bookAppointment(deps: BookingDeps, request: BookingRequest, budget: Budget): Promise<BookingOutcome> {
+  try {
+    const claimed = request.holdId === undefined ? await claimDirectly(deps, request, budget) : await claimFromHold(deps, request, budget);
+    if (claimed.kind !== "claim") return claimed;
+    let claim = claimed.claim;
+    if (claimed.replayed && claim.status === "pending") claim = await waitForTwin(deps, claim, budget);
+    if (claim.status !== "pending") return settledOutcome(deps, request, claim, budget);
+    return await finishBooking(deps, request, claim, budget);
+  } catch (error) {
+    if (isLedgerError(error, "unavailable")) return { kind: "failed", reason: "database-unavailable", say: bookingSystemTrouble() };
+    throw error;
+  }
+}
+
+type Claimed = { kind: "claim"; claim: Claim; replayed: boolean } | Exclude<BookingOutcome, { kind: "booked" | "reserved" }>;
+
+function slotKeyOf(calendarId: string, start: Temporal.Instant, end: Temporal.Instant): string {
+  return `${calendarId}:${start.toString()}/${end.toString()}`;
+}
+
+async function claimDirectly(deps: BookingDeps, request: BookingRequest, budget: Budget): Promise<Claimed> {
+  const { calendar } = request;
+  if (request.start === undefined) {
+    return { kind: "failed", reason: "invalid-slot", say: "Which day and time would you like to book?" };
+  }
+  const check = checkSlot({ settings: calendar.settings, start: request.start, durationMinutes: request.durationMinutes, now: deps.now() });
+  if (!check.ok) return { kind: "failed", reason: "invalid-slot", say: check.message };
+
+  const slotKey = slotKeyOf(calendar.record.id, check.start, check.end);
+  if (deps.precheck) {
+    const ttlMs = Math.max(1000, budget.deadline - deps.now().epochMilliseconds + CLEANUP_GRACE_MS);
+    if ((await deps.precheck.enter(slotKey, request.idempotencyKey, ttlMs)) === "busy") {
+      return { kind: "taken", alternatives: await alternativesAfter(deps, request, check.start, budget) };
+    }
+  }
+  try {
+    const result = await deps.ledger.claimSlot({
+      calendarId: calendar.record.id,
+      startsAt: check.start,
+      endsAt: check.end,
+      idempotencyKey: request.idempotencyKey,
+      status: "pending",
+      callId: request.callId,
+      toolCallId: request.toolCallId,
+      caller: request.caller,
+      notes: request.notes ?? null,
+      replacesClaimId: request.replacesClaimId ?? null,
+    });
+    if (result.outcome === "taken") {
+      await deps.precheck?.leave(slotKey, request.idempotencyKey);
+      return { kind: "taken", alternatives: await alternativesAfter(deps, request, check.start, budget) };
+    }
+    return { kind: "claim", claim: result.claim, replayed: result.outcome === "replayed" };
+  } catch (error) {
+    await deps.precheck?.leave(slotKey, request.idempotencyKey);
+    if (isLedgerError(error, "idempotency-conflict")) {
+      return { kind: "failed", reason: "idempotency-conflict", say: "That request was already used for a different booking. Could you tell me again which time you'd like?" };
+    }
+    if (isLedgerError(error, "invalid")) return { kind: "failed", reason: "invalid-slot", say: "That time can't be booked. Shall I look for the nearest time that can?" };
+    throw error;
+  }
+}
+
+async function claimFromHold(deps: BookingDeps, request: BookingRequest, budget: Budget): Promise<Claimed> {
+  const holdId = request.holdId as string;
+  const notFound: Claimed = {
+    kind: "failed",
+    reason: "hold-not-found",
+    say: "I can't find that hold any more. Which time would you like me to book?",
+  };
+  const hold = UUID.test(holdId) ? await deps.ledger.getClaim(holdId) : null;
+  if (hold === null || hold.calendarId !== request.calendar.record.id) return notFound;
+  // A hold is this call's: another call cannot book it by guessing its id.
+  if (hold.callId !== null && request.callId !== null && hold.callId !== request.callId) return notFound;
+
+  if (hold.status === "held") {
+    try {
+      const { claim } = await deps.ledger.beginBooking(hold.id, { ...request.caller, notes: request.notes ?? null });
+      return { kind: "claim", claim, replayed: false };
+    } catch (error) {
+      if (!isLedgerError(error, "transition-refused")) throw error;
+      // Expired or released between the read and the update: fall through to claiming its slot anew.
+    }
+  } else if (hold.status === "pending" || hold.status === "confirmed") {
+    return { kind: "claim", claim: hold, replayed: true };
+  }
+  // The hold lapsed: the slot may still be free, so try it as a direct booking.
+  const durationMinutes = Math.round((hold.endsAt.epochMilliseconds - hold.startsAt.epochMilliseconds) / 60_000);
+  return claimDirectly(deps, { ...request, holdId: undefined, start: hold.startsAt, durationMinutes }, budget);
+}
+
+/** A retry found its twin's claim still pending: wait briefly for the twin to finish. */
+async function waitForTwin(deps: BookingDeps, claim: Claim, budget: Budget): Promise<Claim> {
+  const until = Math.min(deps.now().epochMilliseconds + TWIN_WAIT_MS, budget.deadline - 1000);
+  let current = claim;
+  while (current.status === "pending" && deps.now().epochMilliseconds < until) {
+    await new Promise((resolve) => setTimeout(resolve, TWIN_POLL_MS));
+    current = (await deps.ledger.getClaim(claim.id)) ?? current;
+  }
+  // Still pending: the twin may have crashed. Finishing is safe: the event id is the claim's.
+  return current;
+}
+
+/** The answer for a claim that is no longer pending (a retry, or a twin that finished first). */
+async function settledOutcome(deps: BookingDeps, request: BookingRequest, claim: Claim, budget: Budget): Promise<BookingOutcome> {
+  if (claim.status === "confirmed" && claim.calendarEventId !== null) {
+    return { kind: "booked", claim, eventId: claim.calendarEventId, replayed: true };
+  }
+  if (claim.failureReason === "calendar-busy") {
+    return { kind: "taken", alternatives: await alternativesAfter(deps, request, claim.startsAt, budget) };
+  }
+  if (claim.failureReason === "calendar-unavailable") {
+    return { kind: "failed", reason: "calendar-unavailable", say: calendarTrouble() };
+  }
+  return {
+    kind: "failed",
+    reason: "invalid-slot",
+    say: "That booking didn't go through, and the time is no longer held. Shall I look for another time?",
+  };
+}
+
+async function finishBooking(deps: BookingDeps, request: BookingRequest, claim: Claim, budget: Budget): Promise<BookingOutcome> {
+  const { calendar } = request;
+  const eventId = eventIdForClaim(claim.id);
+  const options = { deadline: budget.deadline };
+
+  // Step 4: the calendar as it is now, for this interval and its buffers.
+  const from = claim.startsAt.subtract({ minutes: calendar.settings.bufferBeforeMinutes });
+  const to = claim.endsAt.add({ minutes: calendar.settings.bufferAfterMinutes });
+  let existing: CalendarEvent | null = null;
+  try {
+    const freeBusy = (await calendar.provider.freeBusy([calendar.providerCalendarId], from, to, options)).get(calendar.providerCalendarId);
+    if (!freeBusy?.ok) return await calendarFailed(deps, request, claim, freeBusy?.error, false);
+    const busy = freeBusy.busy.some((b) => b.start.epochMilliseconds < to.epochMilliseconds && b.end.epochMilliseconds > from.epochMilliseconds);
+    if (busy) {
+      // Busy may be our own event, written by a twin of this request before it was interrupted.
+      existing = await calendar.provider.getEvent(calendar.providerCalendarId, eventId, options);
+      if (existing === null || existing.claimId !== claim.id || existing.status === "cancelled") {
+        await failClaim(deps, claim, "calendar-busy");
+        await deps.precheck?.leave(slotKeyOf(calendar.record.id, claim.startsAt, claim.endsAt), request.idempotencyKey);
+        return { kind: "taken", alternatives: await alternativesAfter(deps, request, claim.startsAt, budget, false) };
+      }
+    }
+  } catch (error) {
+    if (!isCalendarError(error)) throw error;
+    return calendarFailed(deps, request, claim, error, false);
+  }
+
+  // Step 5: the event, idempotent by its id.
+  let event = existing;
+  if (event === null) {
+    try {
+      event = await calendar.provider.insertEvent(eventFor(request, claim, eventId), options);
+    } catch (error) {
+      if (!isCalendarError(error)) throw error;
+      if (error.kind === "conflict") {
+        await failClaim(deps, claim, "event-conflict");
+        return { kind: "failed", reason: "event-conflict", say: "Something went wrong writing that booking to the calendar, so nothing was booked. Shall I try another time?" };
+      }
+      return calendarFailed(deps, request, claim, error, true);
+    }
+  }
+
+  // Step 6: confirm (a reschedule also cancels the booking it replaces, in the same transaction).
+  try {
+    const { claim: confirmed } = claim.replacesClaimId
+      ? await deps.ledger.completeReschedule(claim.id, event.id)
+      : await deps.ledger.confirmClaim(claim.id, event.id);
+    return { kind: "booked", claim: confirmed, eventId: event.id, replayed: false };
+  } catch (error) {
+    if (isLedgerError(error, "unavailable")) {
+      // The event is written and the row is pending, holding the slot: the reconciler confirms it.
+      return { kind: "booked", claim: { ...claim, calendarEventId: event.id }, eventId: event.id, replayed: false };
+    }
+    if (!isLedgerError(error, "transition-refused")) throw error;
+    // A twin settled the claim first. If it confirmed, so do we; otherwise our event must go.
+    const settled = await deps.ledger.getClaim(claim.id);
+    if (settled?.status === "confirmed") return settledOutcome(deps, request, settled, budget);
+    await removeEvent(calendar, eventId, budget);
+    return settledOutcome(deps, request, settled ?? claim, budget);
+  }
+}
+
+/** The calendar failed after the slot was claimed: release (default) or keep, as the calendar says. */
+async function calendarFailed(
+  deps: BookingDeps,
+  request: BookingRequest,
+  claim: Claim,
+  error: CalendarError | undefined,
+  mayHaveWritten: boolean,
+): Promise<BookingOutcome> {
+  const { calendar } = request;
+  if (calendar.record.onCalendarFailure === "keep" && error?.kind !== "forbidden" && error?.kind !== "bad-request") {
+    return { kind: "reserved", claim, replayed: false };
+  }
+  const eventId = eventIdForClaim(claim.id);
+  const removed = mayHaveWritten ? await removeEvent(calendar, eventId, { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS }) : true;
+  // When the event could not be confirmed gone, the failed claim keeps its id for the reconciler.
+  await failClaim(deps, claim, "calendar-unavailable", removed ? undefined : eventId);
+  await deps.precheck?.leave(slotKeyOf(calendar.record.id, claim.startsAt, claim.endsAt), request.idempotencyKey);
+  return { kind: "failed", reason: "calendar-unavailable", say: calendarTrouble() };
+}
+
+/** Deletes our event; true when it is gone (or never was). */
+async function removeEvent(calendar: ResolvedCalendar, eventId: string, budget: Budget): Promise<boolean> {
+  try {
+    await calendar.provider.deleteEvent(calendar.providerCalendarId, eventId, { deadline: budget.deadline });
+    return true;
+  } catch (error) {
+    if (!isCalendarError(error)) throw error;
+    return false;
+  }
+}
+
+async function failClaim(deps: BookingDeps, claim: Claim, reason: string, eventId?: string): Promise<void> {
+  try {
+    await deps.ledger.failClaim(claim.id, reason, eventId);
+  } catch (error) {
+    // Already settled by a twin, or the database is down: the reconciler finishes pending claims.
+    if (!(error instanceof LedgerError)) throw error;
+  }
+}
+
+function eventFor(request: BookingRequest, claim: Claim, eventId: string): NewEvent {
+  const { caller } = request;
+  const lines = [
+    `Booked by phone through Slotline.`,
+    `Caller: ${caller.name}`,
+    caller.phone ? `Phone: ${caller.phone}` : undefined,
+    caller.email ? `Email: ${caller.email}` : undefined,
+    request.notes ? `Notes: ${request.notes}` : undefined,
+    request.callId ? `Call: ${request.callId}` : undefined,
+  ].filter((line): line is string => line !== undefined);
+  return {
+    calendarId: request.calendar.providerCalendarId,
+    id: eventId,
+    claimId: claim.id,
+    start: claim.startsAt,
+    end: claim.endsAt,
+    timeZone: request.calendar.settings.timeZone,
+    summary: `Appointment: ${caller.name}`,
+    description: lines.join("\n"),
+    attendee: {
+      name: caller.name,
+      ...(caller.email ? { email: caller.email } : {}),
+      ...(caller.phone ? { phone: caller.phone } : {}),
+    },
+  };
+}
+
+/** The nearest free slots from the requested time on, for a caller who lost it. */
+async function alternativesAfter(
+  deps: BookingDeps,
+  request: BookingRequest,
+  from: Temporal.Instant,
+  budget: Budget,
+  allowCached = true,
+): Promise<SlotSearchResult | undefined> {
+  try {
+    const answer = await searchSlots(
+      deps,
+      request.calendar,
+      { window: { start: from, end: from.add({ hours: 24 }) }, callerZone: request.callerZone, durationMinutes: request.durationMinutes, allowCached },
+      budget,
+    );
+    if (!answer.ok) return undefined;
+    // The lost slot itself may still look free (the winner's claim is not committed yet): never offer it.
+    const lostEnd = from.add({ minutes: request.durationMinutes ?? request.calendar.settings.slotMinutes });
+    const slots = answer.result.slots.filter(
+      (slot) => !(slot.start.epochMilliseconds < lostEnd.epochMilliseconds && slot.end.epochMilliseconds > from.epochMilliseconds),
+    );
+    return { ...answer.result, slots };
+  } catch {
+    return undefined;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,145 @@
+/**
+ * Which calendar a tool call is about. Several calendars (people, rooms) can live side by side: a tool
+ * may name one, the Vapi assistant or phone number may map to one, and with a single calendar nothing
+ * needs naming. The list is read from the ledger and reused for a short time.
+ */
+import { calendarSettingsFromRow, type CalendarSettings } from "../availability/index.ts";
+import type { CalendarProvider } from "../calendar/provider.ts";
+import type { CalendarRecord } from "../store/ledger.ts";
+import type { BookingDeps } from "./deps.ts";
+
+/** A calendar with everything an operation needs: its rules, its provider and the provider's id for it. */
+export interface ResolvedCalendar {
+  record: CalendarRecord;
+  settings: CalendarSettings;
+  provider: CalendarProvider;
+  /** Google's calendar id, or our uuid for the local provider. */
+  providerCalendarId: string;
+  /** How the assistant names it: the display name, else the slug with dashes as spaces. */
+  spokenName: string;
+}
+
+export interface CalendarSelector {
+  /** What the tool said: a calendar's name or display name. */
+  name?: string | null | undefined;
+  assistantId?: string | null | undefined;
+  phoneNumberId?: string | null | undefined;
+}
+
+export type CalendarChoice = { ok: true; calendar: ResolvedCalendar } | { ok: false; say: string };
+
+interface Directory {
+  readAtMs: number;
+  calendars: CalendarRecord[];
+}
+
+const directories = new WeakMap<BookingDeps, Promise<Directory>>();
+
+function spokenNameOf(record: CalendarRecord): string {
+  return record.displayName ?? record.name.replace(/[-_]+/g, " ");
+}
+
+function normalise(name: string): string {
+  return name.trim().toLowerCase().replace(/[\s_]+/g, "-");
+}
+
+async function calendarList(deps: BookingDeps): Promise<CalendarRecord[]> {
+  const maxAgeMs = deps.calendarCacheMs ?? 30_000;
+  const nowMs = deps.now().epochMilliseconds;
+  const cached = directories.get(deps);
+  if (cached) {
+    const directory = await cached.catch(() => undefined);
+    if (directory && nowMs - directory.readAtMs <= maxAgeMs) return directory.calendars;
+  }
+  const reading = deps.ledger.listCalendars().then((calendars) => ({ readAtMs: nowMs, calendars }));
+  directories.set(deps, reading);
+  reading.catch(() => directories.delete(deps));
+  return (await reading).calendars;
+}
+
+/** Forgets the cached calendar list (after a calendar was added or changed). */
+export function forgetCalendars(deps: BookingDeps): void {
+  directories.delete(deps);
+}
+
+/** The calendar record with its provider, or why it cannot be used (a speakable sentence). */
+const settingsByRecord = new WeakMap<CalendarRecord, CalendarSettings>();
+
+function settingsOf(record: CalendarRecord): CalendarSettings {
+  let settings = settingsByRecord.get(record);
+  if (settings === undefined) {
+    settings = calendarSettingsFromRow({
+    time_zone: record.timeZone,
+    slot_minutes: record.slotMinutes,
+    business_hours: record.businessHours,
+    buffer_before_minutes: record.bufferBeforeMinutes,
+    buffer_after_minutes: record.bufferAfterMinutes,
+    min_notice_minutes: record.minNoticeMinutes,
+    horizon_days: record.horizonDays,
+    hold_seconds: record.holdSeconds,
+    });
+    settingsByRecord.set(record, settings);
+  }
+  return settings;
+}
+
+export function resolvedCalendar(deps: BookingDeps, record: CalendarRecord): CalendarChoice {
+  const settings = settingsOf(record);
+  const spokenName = spokenNameOf(record);
+  if (record.provider === "google") {
+    const google = deps.providers.google;
+    if (!google || !record.googleCalendarId) {
+      return { ok: false, say: `The calendar for ${spokenName} isn't connected right now, so I can't book it. Could I take a message instead?` };
+    }
+    return { ok: true, calendar: { record, settings, provider: google, providerCalendarId: record.googleCalendarId, spokenName } };
+  }
+  return { ok: true, calendar: { record, settings, provider: deps.providers.local, providerCalendarId: record.id, spokenName } };
+}
+
+/**
+ * Picks the calendar for a tool call: the one named, else the one mapped to the assistant or phone
+ * number, else the only one, else the one named "default".
+ *
+ * @example
+ * const choice = await chooseCalendar(deps, { name: "dr smith", assistantId: call.assistantId });
+ * if (!choice.ok) return { ok: false, say: choice.say };
+ */
+export async function chooseCalendar(deps: BookingDeps, selector: CalendarSelector): Promise<CalendarChoice> {
+  const calendars = await calendarList(deps);
+  const wanted = selector.name?.trim();
+  if (wanted) {
+    const key = normalise(wanted);
+    const record = calendars.find((c) => c.name === key || (c.displayName !== null && normalise(c.displayName) === key));
+    if (record) return resolvedCalendar(deps, record);
+    const names = calendars.map(spokenNameOf);
+    return {
+      ok: false,
+      say: `I don't have a calendar called "${wanted}". ${names.length <= 6 ? `I can book ${listOf(names)}.` : "Who would you like to see?"}`,
+    };
+  }
+  const mapped =
+    (selector.assistantId ? calendars.find((c) => c.assistantIds.includes(selector.assistantId as string)) : undefined) ??
+    (selector.phoneNumberId ? calendars.find((c) => c.phoneNumberIds.includes(selector.phoneNumberId as string)) : undefined);
+  if (mapped) return resolvedCalendar(deps, mapped);
+  const only = calendars.length === 1 ? calendars[0] : calendars.find((c) => c.name === "default");
+  if (only) return resolvedCalendar(deps, only);
+  if (calendars.length === 0) return { ok: false, say: "There's no calendar set up to book into yet, so I can't make bookings right now." };
+  return { ok: false, say: `Who would you like to book with: ${listOf(calendars.map(spokenNameOf), "or")}?` };
+}
+
+/** "a", "a and b", "a, b and c". */
+export function listOf(items: readonly string[], conjunction = "and"): string {
+  if (items.length <= 1) return items[0] ?? "";
+  return `${items.slice(0, -1).join(", ")} ${conjunction} ${items[items.length - 1]}`;
+}
+
+/** The calendar a claim belongs to (for cancel, reschedule and the reconciler). */
+export async function calendarOfClaim(deps: BookingDeps, calendarId: string): Promise<CalendarChoice> {
+  let record = (await calendarList(deps)).find((c) => c.id === calendarId);
+  if (record === undefined) {
+    forgetCalendars(deps);
+    record = (await calendarList(deps)).find((c) => c.id === calendarId);
+  }
+  if (record === undefined) return { ok: false, say: "I can't find the calendar that booking was made in." };
+  return resolvedCalendar(deps, record);
+}

@@ -1,0 +1,83 @@
+/**
+ * hold_slot: keeps a slot for a caller who is deciding (the calendar's hold_seconds, 60 by default),
+ * so nobody else takes it while they check with their family. A hold becomes a booking by updating
+ * its own row (book.ts), never by a second insert that could lose a race.
+ */
+import { Temporal } from "@js-temporal/polyfill";
+import { isCalendarError } from "../calendar/errors.ts";
+import { checkSlot, type SlotSearchResult } from "../availability/index.ts";
+import { isLedgerError } from "../store/errors.ts";
+import type { Claim } from "../store/ledger.ts";
+import { searchSlots } from "./availability.ts";
+import type { ResolvedCalendar } from "./calendars.ts";
+import type { BookingDeps, Budget } from "./deps.ts";
+import { bookingSystemTrouble, calendarTrouble } from "./speech.ts";
+
+export interface HoldRequest {
+  calendar: ResolvedCalendar;
+  start: Temporal.Instant;
+  durationMinutes?: number | undefined;
+  idempotencyKey: string;
+  callId: string | null;
+  toolCallId: string | null;
+  callerPhone?: string | null | undefined;
+  callerZone: string;
+}
+
+export type HoldOutcome =
+  | { kind: "held"; claim: Claim; replayed: boolean }
+  | { kind: "taken"; alternatives?: SlotSearchResult | undefined }
+  | { kind: "failed"; say: string };
+
+/**
+ * @example
+ * const outcome = await holdSlot(deps, { calendar, start, idempotencyKey: "call-1:tool-2", callId: "call-1", toolCallId: "tool-2", callerZone }, budget);
+ * if (outcome.kind === "held") say(`I'm holding it for you: hold id ${outcome.claim.id}`);
+ */
+export async function holdSlot(deps: BookingDeps, request: HoldRequest, budget: Budget): Promise<HoldOutcome> {
+  const { calendar } = request;
+  const check = checkSlot({ settings: calendar.settings, start: request.start, durationMinutes: request.durationMinutes, now: deps.now() });
+  if (!check.ok) return { kind: "failed", say: check.message };
+
+  const alternatives = async (): Promise<HoldOutcome> => {
+    const window = { start: check.start, end: check.start.add({ hours: 24 }) };
+    const later = await searchSlots(deps, calendar, { window, callerZone: request.callerZone, durationMinutes: request.durationMinutes }, budget);
+    const slots = later.ok ? later.result.slots.filter((slot) => !slot.start.equals(check.start)) : [];
+    return { kind: "taken", alternatives: later.ok ? { ...later.result, slots } : undefined };
+  };
+  try {
+    // The ledger decides first; then the calendar (a recent cached read is fine: booking rechecks).
+    const result = await deps.ledger.claimSlot({ ...claimOf(request, check), status: "held" });
+    if (result.outcome === "taken") return await alternatives();
+    if (result.outcome === "replayed") {
+      return result.claim.status === "held" ? { kind: "held", claim: result.claim, replayed: true } : { kind: "failed", say: "That hold has lapsed. Shall I check the time again?" };
+    }
+    const seen = await calendar.provider.freeBusy([calendar.providerCalendarId], check.start, check.end, { deadline: budget.deadline, allowCached: true });
+    const known = seen.get(calendar.providerCalendarId);
+    const busy = !known?.ok || known.busy.some((b) => Temporal.Instant.compare(b.start, check.end) < 0 && Temporal.Instant.compare(b.end, check.start) > 0);
+    if (busy) {
+      await deps.ledger.releaseClaim(result.claim.id);
+      return known?.ok ? await alternatives() : { kind: "failed", say: calendarTrouble() };
+    }
+    return { kind: "held", claim: result.claim, replayed: false };
+  } catch (error) {
+    if (isLedgerError(error, "unavailable")) return { kind: "failed", say: bookingSystemTrouble() };
+    if (isLedgerError(error, "invalid") || isLedgerError(error, "idempotency-conflict")) {
+      return { kind: "failed", say: "I couldn't hold that time. Which time would you like me to try?" };
+    }
+    if (isCalendarError(error)) return { kind: "failed", say: calendarTrouble() };
+    throw error;
+  }
+}
+
+function claimOf(request: HoldRequest, slot: { start: Temporal.Instant; end: Temporal.Instant }) {
+  return {
+    calendarId: request.calendar.record.id,
+    startsAt: slot.start,
+    endsAt: slot.end,
+    idempotencyKey: request.idempotencyKey,
+    callId: request.callId,
+    toolCallId: request.toolCallId,
+    caller: { phone: request.callerPhone ?? null },
+  };
+}

@@ -1,0 +1,241 @@
+/**
+ * A caller's own bookings: finding them, cancelling one, moving one. By voice, only the caller's own
+ * booking can be changed: it must match the number they are calling from (or the one they give when
+ * the call has none, as on web calls) or have been made in this same call. The calendar's cut-off
+ * (no changes within N minutes of the appointment) is said plainly.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+import { spokenMinutes } from "../availability/business-hours.ts";
+import { isCalendarError } from "../calendar/errors.ts";
+import { isLedgerError } from "../store/errors.ts";
+import type { Claim } from "../store/ledger.ts";
+import { spokenDateTime } from "../time/index.ts";
+import { bookAppointment, type BookingOutcome } from "./book.ts";
+import { calendarOfClaim, listOf, type ResolvedCalendar } from "./calendars.ts";
+import type { BookingDeps, Budget } from "./deps.ts";
+import { bookingSystemTrouble } from "./speech.ts";
+
+/** Who is asking: the caller's number and the call, as Vapi reports them. */
+export interface CallerIdentity {
+  phone?: string | null | undefined;
+  callId?: string | null | undefined;
+}
+
+/** The last ten digits, so "+1 (602) 555-0100" and "6025550100" are the same caller. */
+export function phoneKey(phone: string | null | undefined): string | null {
+  const digits = (phone ?? "").replace(/\D/g, "");
+  return digits.length >= 7 ? digits.slice(-10) : null;
+}
+
+function belongsTo(claim: Claim, identity: CallerIdentity): boolean {
+  const phone = phoneKey(identity.phone);
+  return (phone !== null && phoneKey(claim.callerPhone) === phone) || (!!identity.callId && claim.callId === identity.callId);
+}
+
+export type BookingLookup =
+  | { kind: "found"; bookings: Claim[] }
+  | { kind: "none"; say: string }
+  | { kind: "failed"; say: string };
+
+/**
+ * The caller's upcoming bookings, soonest first.
+ *
+ * @example
+ * const lookup = await findCallerBookings(deps, { phone: "+16025550100" });
+ */
+export async function findCallerBookings(deps: BookingDeps, identity: CallerIdentity, calendarId?: string): Promise<BookingLookup> {
+  const phone = phoneKey(identity.phone);
+  if (phone === null && !identity.callId) {
+    return { kind: "none", say: "I need the phone number the booking was made with. What number did you book under?" };
+  }
+  try {
+    const queries = [
+      phone === null ? Promise.resolve([]) : deps.ledger.findBookings({ phone, ...(calendarId ? { calendarId } : {}) }),
+      identity.callId ? deps.ledger.findBookings({ callId: identity.callId, ...(calendarId ? { calendarId } : {}) }) : Promise.resolve([]),
+    ];
+    const seen = new Set<string>();
+    const bookings = (await Promise.all(queries))
+      .flat()
+      .filter((claim) => !seen.has(claim.id) && seen.add(claim.id))
+      .sort((a, b) => a.startsAt.epochMilliseconds - b.startsAt.epochMilliseconds);
+    if (bookings.length === 0) {
+      return { kind: "none", say: "I couldn't find any upcoming appointment under that number. Would you like to make one?" };
+    }
+    return { kind: "found", bookings };
+  } catch (error) {
+    if (isLedgerError(error, "unavailable")) return { kind: "failed", say: bookingSystemTrouble() };
+    if (isLedgerError(error, "invalid")) return { kind: "none", say: "I need the phone number the booking was made with. What number did you book under?" };
+    throw error;
+  }
+}
+
+/** How a booking is said back: "Friday, January 23rd at 3pm". */
+export function spokenBooking(claim: Claim, callerZone: string, now: Temporal.Instant, businessZone?: string): string {
+  return spokenDateTime(claim.startsAt, callerZone, now, businessZone === undefined ? {} : { businessZone });
+}
+
+type Target =
+  | { kind: "booking"; claim: Claim; calendar: ResolvedCalendar }
+  | { kind: "answer"; ok: boolean; say: string; choices?: Claim[] };
+
+/** The one booking a cancel or reschedule is about, checked to be the caller's and outside the cut-off. */
+async function targetBooking(
+  deps: BookingDeps,
+  bookingId: string | undefined,
+  identity: CallerIdentity,
+  callerZone: string,
+  verb: "cancel" | "move",
+): Promise<Target> {
+  const now = deps.now();
+  let claim: Claim | null = null;
+  if (bookingId !== undefined) {
+    claim = UUID.test(bookingId) ? await deps.ledger.getClaim(bookingId) : null;
+    if (claim === null || !belongsTo(claim, identity)) {
+      return { kind: "answer", ok: false, say: "I can't find that booking under your number. Could you tell me the day and time of the appointment?" };
+    }
+    if (claim.status === "cancelled") return { kind: "answer", ok: true, say: "That appointment is already cancelled." };
+    if (claim.status !== "confirmed") {
+      return { kind: "answer", ok: false, say: "That appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?" };
+    }
+  } else {
+    const lookup = await findCallerBookings(deps, identity);
+    if (lookup.kind !== "found") return { kind: "answer", ok: false, say: lookup.say };
+    const confirmed = lookup.bookings.filter((b) => b.status === "confirmed");
+    if (confirmed.length > 1) {
+      const said = confirmed.slice(0, 4).map((b) => spokenBooking(b, callerZone, now));
+      return { kind: "answer", ok: false, say: `You have ${confirmed.length} appointments: ${listOf(said)}. Which one would you like to ${verb}?`, choices: confirmed };
+    }
+    claim = confirmed[0] ?? null;
+    if (claim === null) return { kind: "answer", ok: false, say: "Your appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?" };
+  }
+  const choice = await calendarOfClaim(deps, claim.calendarId);
+  if (!choice.ok) return { kind: "answer", ok: false, say: choice.say };
+  const cutoff = choice.calendar.record.cancelCutoffMinutes;
+  if (cutoff > 0 && claim.startsAt.epochMilliseconds - now.epochMilliseconds < cutoff * 60_000) {
+    const when = spokenBooking(claim, callerZone, now);
+    return {
+      kind: "answer",
+      ok: false,
+      say: `Your appointment on ${when} is less than ${spokenMinutes(cutoff)} away, so I can't ${verb} it by phone. Please contact the office directly.`,
+    };
+  }
+  return { kind: "booking", claim, calendar: choice.calendar };
+}
+
+export type ChangeOutcome =
+  | { kind: "cancelled"; claim: Claim; replayed: boolean }
+  | { kind: "answer"; ok: boolean; say: string; choices?: Claim[] | undefined };
+
+/**
+ * Cancels the caller's booking: the ledger first (the truth), then the calendar event. An event that
+ * cannot be removed now is left to the reconciler (the claim records that it is still there).
+ */
+export async function cancelAppointment(
+  deps: BookingDeps,
+  request: { bookingId?: string | undefined; identity: CallerIdentity; callerZone: string; reason?: string | undefined },
+  budget: Budget,
+): Promise<ChangeOutcome> {
+  try {
+    const target = await targetBooking(deps, request.bookingId, request.identity, request.callerZone, "cancel");
+    if (target.kind === "answer") return target;
+    const { claim: cancelled, outcome } = await deps.ledger.cancelBooking(target.claim.id, request.reason ?? "cancelled by caller");
+    await removeBookingEvent(deps, target.calendar, cancelled, budget);
+    return { kind: "cancelled", claim: cancelled, replayed: outcome === "unchanged" };
+  } catch (error) {
+    if (isLedgerError(error, "unavailable")) return { kind: "answer", ok: false, say: bookingSystemTrouble() };
+    if (isLedgerError(error, "transition-refused")) return { kind: "answer", ok: false, say: "That appointment can't be cancelled any more." };
+    throw error;
+  }
+}
+
+/** Removes the event of a cancelled booking and records it; on failure the reconciler retries. */
+export async function removeBookingEvent(deps: BookingDeps, calendar: ResolvedCalendar, claim: Claim, budget: Budget): Promise<boolean> {
+  if (claim.calendarEventId === null || claim.calendarEventRemovedAt !== null) return true;
+  try {
+    await calendar.provider.deleteEvent(calendar.providerCalendarId, claim.calendarEventId, { deadline: budget.deadline });
+    await deps.ledger.markEventRemoved(claim.id);
+    return true;
+  } catch (error) {
+    if (isCalendarError(error) || isLedgerError(error)) return false;
+    throw error;
+  }
+}
+
+export type RescheduleOutcome =
+  | { kind: "moved"; from: Claim; to: Claim; replayed: boolean }
+  | { kind: "booking"; outcome: Exclude<BookingOutcome, { kind: "booked" }> }
+  | { kind: "answer"; ok: boolean; say: string; choices?: Claim[] | undefined };
+
+/**
+ * Moves the caller's booking: the new slot is claimed and its event written before the old booking is
+ * cancelled, and the two switch in one transaction, so the caller never ends up with neither.
+ */
+export async function rescheduleAppointment(
+  deps: BookingDeps,
+  request: {
+    bookingId?: string | undefined;
+    identity: CallerIdentity;
+    newStart: Temporal.Instant;
+    durationMinutes?: number | undefined;
+    callerZone: string;
+    idempotencyKey: string;
+    callId: string | null;
+    toolCallId: string | null;
+  },
+  budget: Budget,
+): Promise<RescheduleOutcome> {
+  try {
+    // A retry after success: the caller already has the new booking, pointing at the old one.
+    const replay = await earlierMove(deps, request);
+    if (replay) return replay;
+    const target = await targetBooking(deps, request.bookingId, request.identity, request.callerZone, "move");
+    if (target.kind === "answer") return target;
+    const old = target.claim;
+    if (old.startsAt.equals(request.newStart)) {
+      return { kind: "answer", ok: true, say: "Your appointment is already at that time." };
+    }
+    const durationMinutes = request.durationMinutes ?? Math.round((old.endsAt.epochMilliseconds - old.startsAt.epochMilliseconds) / 60_000);
+    const outcome = await bookAppointment(
+      deps,
+      {
+        calendar: target.calendar,
+        start: request.newStart,
+        durationMinutes,
+        idempotencyKey: request.idempotencyKey,
+        callId: request.callId,
+        toolCallId: request.toolCallId,
+        caller: { name: old.callerName ?? "Caller", phone: old.callerPhone, email: old.callerEmail },
+        notes: old.notes,
+        callerZone: request.callerZone,
+        replacesClaimId: old.id,
+      },
+      budget,
+    );
+    if (outcome.kind !== "booked") return { kind: "booking", outcome };
+    const from = (await deps.ledger.getClaim(old.id)) ?? old;
+    await removeBookingEvent(deps, target.calendar, from, budget);
+    return { kind: "moved", from, to: outcome.claim, replayed: outcome.replayed };
+  } catch (error) {
+    if (isLedgerError(error, "unavailable")) return { kind: "answer", ok: false, say: bookingSystemTrouble() };
+    throw error;
+  }
+}
+
+async function earlierMove(
+  deps: BookingDeps,
+  request: { bookingId?: string | undefined; identity: CallerIdentity; newStart: Temporal.Instant },
+): Promise<RescheduleOutcome | undefined> {
+  const lookup = await findCallerBookings(deps, request.identity);
+  if (lookup.kind !== "found") return undefined;
+  const moved = lookup.bookings.find(
+    (b) =>
+      b.status === "confirmed" &&
+      b.replacesClaimId !== null &&
+      b.startsAt.equals(request.newStart) &&
+      (request.bookingId === undefined || b.replacesClaimId === request.bookingId),
+  );
+  const from = moved?.replacesClaimId ? await deps.ledger.getClaim(moved.replacesClaimId) : null;
+  return moved && from ? { kind: "moved", from, to: moved, replayed: true } : undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,61 @@
+/**
+ * Time as the tools receive it: an ISO string the assistant copied from an earlier answer
+ * ("2026-01-23T15:00:00-07:00"), an ISO date ("2026-01-23"), or what the caller said ("Friday at 3pm"),
+ * read in the caller's zone. Anything unclear becomes a question for the caller, never a guess.
+ */
+import { Temporal } from "@js-temporal/polyfill";
+import type { CalendarSettings } from "../availability/index.ts";
+import { parseCallerTime } from "../time/index.ts";
+
+export type ToolTime =
+  | { kind: "point"; at: Temporal.Instant; assumedMeridiem: boolean }
+  | { kind: "window"; start: Temporal.Instant; end: Temporal.Instant }
+  | { kind: "question"; say: string };
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)(\[[^\]]+\])?$/i;
+const ISO_LOCAL = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface ToolTimeContext {
+  now: Temporal.Instant;
+  callerZone: string;
+  settings: Pick<CalendarSettings, "timeZone" | "businessHours">;
+}
+
+/**
+ * @example
+ * readToolTime("2026-01-23T15:00:00-07:00", ctx); // { kind: "point", at: 2026-01-23T22:00:00Z, ... }
+ * readToolTime("friday afternoon", ctx);          // { kind: "window", start, end }
+ * readToolTime("3", ctx);                          // { kind: "question", say: "Did you mean 3 in the morning ..." }
+ */
+export function readToolTime(text: string, context: ToolTimeContext): ToolTime {
+  const said = text.trim().slice(0, 200);
+  try {
+    if (ISO_INSTANT.test(said)) {
+      const normalised = said.replace(" ", "T").replace(/([+-]\d{2})(\d{2})$/, "$1:$2").replace(/([+-]\d{2})$/, "$1:00");
+      return { kind: "point", at: Temporal.Instant.from(normalised), assumedMeridiem: false };
+    }
+    if (ISO_LOCAL.test(said)) {
+      const wall = Temporal.PlainDateTime.from(said.replace(" ", "T"));
+      return { kind: "point", at: wall.toZonedDateTime(context.callerZone, { disambiguation: "compatible" }).toInstant(), assumedMeridiem: false };
+    }
+    if (ISO_DATE.test(said)) {
+      const date = Temporal.PlainDate.from(said);
+      const start = date.toZonedDateTime({ timeZone: context.callerZone }).toInstant();
+      const end = date.add({ days: 1 }).toZonedDateTime({ timeZone: context.callerZone }).toInstant();
+      if (Temporal.Instant.compare(end, context.now) <= 0) return { kind: "question", say: "That day has already passed. Which day would you like?" };
+      return { kind: "window", start: Temporal.Instant.compare(start, context.now) < 0 ? context.now : start, end };
+    }
+  } catch {
+    return { kind: "question", say: `I couldn't read the time "${said}". What day and time would you like?` };
+  }
+  const parsed = parseCallerTime(said, { now: context.now, callerZone: context.callerZone, calendar: context.settings });
+  switch (parsed.kind) {
+    case "point":
+      return { kind: "point", at: parsed.at.toInstant(), assumedMeridiem: parsed.assumedMeridiem };
+    case "window":
+      return { kind: "window", start: parsed.start.toInstant(), end: parsed.end.toInstant() };
+    default:
+      return { kind: "question", say: parsed.message };
+  }
+}
