@@ -1,0 +1,78 @@
+/**
+ * Slotline's settings from an environment (Deno.env in Edge Functions, process.env plus .env for the
+ * Node server), checked with zod at startup so a missing or malformed setting is explained before the
+ * first call, not during it. Every problem is listed at once, each with an example of a good value.
+ */
+import { z } from "zod";
+import { parseServiceAccountCredentials } from "./calendar/google/index.ts";
+
+const blankIsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankIsUnset, schema.optional());
+
+const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\/.+/.test(value), {
+  message: "must be a postgres:// URL, e.g. postgresql://postgres.<ref>:<password>@aws-0-us-east-1.pooler.supabase.com:6543/postgres",
+});
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://www.googleapis.com/calendar/v3" });
+
+export const slotlineEnvSchema = z.object({
+  /** Postgres: Supabase gives Edge Functions SUPABASE_DB_URL; DATABASE_URL wins when both are set. */
+  DATABASE_URL: optional(postgresUrl),
+  SUPABASE_DB_URL: optional(postgresUrl),
+  /** Pool size per function instance (Edge Functions want few connections). */
+  DATABASE_POOL_SIZE: optional(z.coerce.number().int().min(1).max(200, "must be between 1 and 200, e.g. 5")),
+  GOOGLE_SERVICE_ACCOUNT_JSON: optional(
+    z.string().superRefine((value, ctx) => {
+      try {
+        parseServiceAccountCredentials(value);
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: `is not a service-account key (the JSON file Google gives you, or its base64): ${error instanceof Error ? error.message : String(error)}`,
+        });
+      }
+    }),
+  ),
+  /** Domain-wide delegation: the Workspace user the service account acts as (needed to invite attendees). */
+  GOOGLE_IMPERSONATE_SUBJECT: optional(z.email({ error: "must be an email address, e.g. calendar-owner@yourcompany.com" })),
+  /** Point the Google client elsewhere (the emulator in tests). */
+  GOOGLE_CALENDAR_BASE_URL: optional(httpUrl),
+  GOOGLE_TOKEN_URL: optional(httpUrl),
+  REDIS_URL: optional(z.string().refine((value) => /^rediss?:\/\/.+/.test(value), { message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379" })),
+  VAPI_SECRET: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
+  VAPI_HMAC_SECRET: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
+  /** Milliseconds each tool call may take before it answers "I couldn't reach the calendar". */
+  TOOL_BUDGET_MS: optional(z.coerce.number().int().min(500).max(15_000, "must be between 500 and 15000, e.g. 5000")),
+  METRICS_TOKEN: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
+  LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], { error: "must be one of debug, info, warn, error, silent" })),
+});
+
+export type SlotlineEnv = z.infer<typeof slotlineEnvSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Slotline's configuration has ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.problems = problems;
+  }
+}
+
+/** zod issues as "NAME must be ..." lines. */
+export function configProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`);
+}
+
+/**
+ * @example
+ * const env = readSlotlineEnv(Deno.env.toObject()); // throws ConfigError listing every problem
+ */
+export function readSlotlineEnv(env: Record<string, string | undefined>): SlotlineEnv {
+  const parsed = slotlineEnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(configProblems(parsed.error));
+  return parsed.data;
+}
+
+/** The database URL to use: DATABASE_URL, else Supabase's SUPABASE_DB_URL. */
+export function databaseUrlOf(env: SlotlineEnv): string | undefined {
+  return env.DATABASE_URL ?? env.SUPABASE_DB_URL;
+}

@@ -1,0 +1,75 @@
+/**
+ * Every function Slotline serves, by the name it has under `/functions/v1/<name>`: the same handlers
+ * run in Supabase Edge Functions (each `supabase/functions/<name>/index.ts` serves one) and in the
+ * Node server of `npm start` (which serves them all).
+ */
+import type { BookingDeps } from "../booking/deps.ts";
+import { reconcile } from "../booking/reconcile.ts";
+import type { ToolCallObserver } from "../observability/tool-calls.ts";
+import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
+import { json, readBody } from "./body.ts";
+import { healthHandler, type HealthProbe } from "./health.ts";
+import { bookAppointmentHandler, checkAvailabilityHandler } from "./rest.ts";
+import { vapiHandler } from "./vapi.ts";
+
+export type Handler = (request: Request) => Promise<Response>;
+
+export interface SlotlineServices {
+  deps: BookingDeps;
+  /** VAPI_SECRET / VAPI_HMAC_SECRET; when set, every tool request must carry them. */
+  secrets: VapiSecrets;
+  probes: HealthProbe[];
+  observe?: ToolCallObserver | undefined;
+  /** Which database and calendar are in use, for the health answer. */
+  describe?: Record<string, string>;
+  toolBudgetMs?: number | undefined;
+  clock?: () => number;
+}
+
+export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile"] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/**
+ * @example
+ * const functions = slotlineFunctions(services);
+ * Deno.serve(functions.vapi);
+ */
+export function slotlineFunctions(services: SlotlineServices): Record<FunctionName, Handler> {
+  const common = { deps: services.deps, secrets: services.secrets, observe: services.observe, toolBudgetMs: services.toolBudgetMs, ...(services.clock ? { clock: services.clock } : {}) };
+  return {
+    vapi: vapiHandler(common),
+    "check-availability": checkAvailabilityHandler(common),
+    "book-appointment": bookAppointmentHandler(common),
+    health: healthHandler({ probes: services.probes, ...(services.describe ? { describe: services.describe } : {}) }),
+    reconcile: reconcileHandler(services),
+  };
+}
+
+/**
+ * POST runs one reconciler pass (pending claims older than `pending_for_seconds`, default 120; events
+ * of cancelled bookings still to remove; of one calendar with `?calendar=<name>`) and answers its
+ * report. Protected by the same secret.
+ */
+export function reconcileHandler(services: SlotlineServices): Handler {
+  const clock = services.clock ?? Date.now;
+  return async (request) => {
+    if (request.method !== "POST") return json({ error: "POST to run a reconciler pass." }, 405, { allow: "POST" });
+    const body = await readBody(request, 4096);
+    if (!body.ok) return json({ error: "The request body is too large." }, 400);
+    if (services.secrets.secret || services.secrets.hmacSecret) {
+      const verdict = await verifyVapiRequest(request.headers, body.bytes, services.secrets, clock());
+      if (!verdict.ok) return json({ error: "unauthorized" }, 401);
+    }
+    const requested = new URL(request.url).searchParams.get("pending_for_seconds");
+    const pendingForSeconds = requested !== null && /^\d{1,6}$/.test(requested) ? Number(requested) : 120;
+    const calendarName = new URL(request.url).searchParams.get("calendar");
+    let calendarId: string | undefined;
+    if (calendarName !== null) {
+      const calendar = await services.deps.ledger.getCalendar({ name: calendarName });
+      if (calendar === null) return json({ error: `No calendar named "${calendarName.slice(0, 64)}".` }, 404);
+      calendarId = calendar.id;
+    }
+    const report = await reconcile(services.deps, { pendingForSeconds, ...(calendarId ? { calendarId } : {}) }, { deadline: clock() + 20_000 });
+    return json(report);
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The seed's REST contract, kept so assistants built against it keep working: `check-availability`
+ * and `book-appointment`, same request and response fields, the same engine as the Vapi tools.
+ *
+ * Business outcomes (slot taken, calendar unreachable) answer 200 with `success: false` / `error`,
+ * since a Vapi API-request tool reads the body; malformed input answers 400; a wrong secret 401.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+import { z } from "zod";
+import { searchSlots } from "../booking/availability.ts";
+import { bookAppointment } from "../booking/book.ts";
+import { chooseCalendar } from "../booking/calendars.ts";
+import type { BookingDeps } from "../booking/deps.ts";
+import { bookingSystemTrouble, takenWithAlternatives } from "../booking/speech.ts";
+import { readToolTime } from "../booking/when.ts";
+import { observers, type ToolCallObserver } from "../observability/tool-calls.ts";
+import { isLedgerError } from "../store/errors.ts";
+import { resolveZone, spokenDateTime } from "../time/index.ts";
+import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
+import { json, parseJson, readBody } from "./body.ts";
+
+export interface RestHandlerOptions {
+  deps: BookingDeps;
+  secrets?: VapiSecrets;
+  toolBudgetMs?: number;
+  observe?: ToolCallObserver;
+  clock?: () => number;
+}
+
+const optionalText = (max: number) => z.string().max(max).nullish().transform((v) => (v?.trim() ? v.trim() : undefined));
+
+const availabilityRequest = z.object({
+  date_start: optionalText(64),
+  date_end: optionalText(64),
+  caller_timezone: optionalText(64),
+  calendar: optionalText(100),
+});
+
+const bookingRequest = z.object({
+  slot_time: z.string().min(1).max(64),
+  call_id: z.string().min(1).max(256),
+  lead_name: z.string().min(1).max(200),
+  lead_email: optionalText(254),
+  lead_phone: optionalText(40),
+  confirmation_sms: z.boolean().nullish(),
+  caller_timezone: optionalText(64),
+  calendar: optionalText(100),
+});
+
+type Outcome = { status: number; body: Record<string, unknown>; outcome: string; calendar?: string };
+
+/** Shared frame: method, body limit, secret, JSON, zod; then the operation. */
+function restHandler<S extends z.ZodType>(
+  tool: string,
+  schema: S,
+  options: RestHandlerOptions,
+  run: (input: z.output<S>, deadline: number) => Promise<Outcome>,
+): (request: Request) => Promise<Response> {
+  const clock = options.clock ?? Date.now;
+  const observe = observers(options.observe);
+  return async (request) => {
+    const arrivedAt = clock();
+    if (request.method !== "POST") return json({ error: "POST a JSON body to this URL." }, 405, { allow: "POST" });
+    const body = await readBody(request, 64 * 1024);
+    if (!body.ok) return json({ error: "The request body is too large or unreadable." }, 400);
+    if (options.secrets?.secret || options.secrets?.hmacSecret) {
+      const verdict = await verifyVapiRequest(request.headers, body.bytes, options.secrets, clock());
+      if (!verdict.ok) return json({ error: "unauthorized" }, 401);
+    }
+    const parsed = schema.safeParse(parseJson(body.text));
+    let result: Outcome;
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      result = { status: 400, body: { error: `Invalid request: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "not a JSON object"}.` }, outcome: "bad-arguments" };
+    } else {
+      try {
+        result = await run(parsed.data, arrivedAt + (options.toolBudgetMs ?? 5000));
+      } catch (error) {
+        const unavailable = isLedgerError(error, "unavailable");
+        result = { status: 200, body: { error: unavailable ? bookingSystemTrouble() : "Something went wrong on our side. Please try again." }, outcome: unavailable ? "database-unavailable" : "internal-error" };
+      }
+    }
+    observe({ tool, outcome: result.outcome, ok: result.status === 200 && !("error" in result.body && result.body.error), latencyMs: clock() - arrivedAt, callId: null, toolCallId: tool, calendar: result.calendar, at: arrivedAt });
+    return json(result.body, result.status);
+  };
+}
+
+/**
+ * POST { date_start?, date_end?, caller_timezone? } → { available_slots: [{ start_iso, voice_string }], total_found }
+ */
+export function checkAvailabilityHandler(options: RestHandlerOptions): (request: Request) => Promise<Response> {
+  const { deps } = options;
+  return restHandler("check-availability", availabilityRequest, options, async (input, deadline) => {
+    const choice = await chooseCalendar(deps, { name: input.calendar });
+    if (!choice.ok) return { status: 200, body: { available_slots: [], total_found: 0, error: choice.say }, outcome: "no-calendar" };
+    const { calendar } = choice;
+    const zone = resolveZone(input.caller_timezone, calendar.settings.timeZone);
+    if (!zone.ok) return { status: 400, body: { available_slots: [], total_found: 0, error: zone.message }, outcome: "unknown-zone" };
+    const now = deps.now();
+    const context = { now, callerZone: zone.zone, settings: calendar.settings };
+    let window: { start: Temporal.Instant; end: Temporal.Instant } | undefined;
+    if (input.date_start !== undefined) {
+      const from = readToolTime(input.date_start, context);
+      const to = input.date_end === undefined ? undefined : readToolTime(input.date_end, context);
+      if (from.kind === "question" || to?.kind === "question") {
+        const error = from.kind === "question" ? from.say : to?.kind === "question" ? to.say : "";
+        return { status: 400, body: { available_slots: [], total_found: 0, error }, outcome: "question" };
+      }
+      const start = from.kind === "point" ? from.at : from.start;
+      const end = to === undefined ? (from.kind === "window" ? from.end : start.add({ hours: 24 })) : to.kind === "point" ? to.at : to.end;
+      // A date_end given as a plain date means "through that day".
+      window = { start, end: end.epochMilliseconds > start.epochMilliseconds ? end : start.add({ hours: 24 }) };
+    }
+    const answer = await searchSlots(deps, calendar, { window, callerZone: zone.zone, nameCallerZone: zone.assumed, limit: 10 }, { deadline });
+    if (!answer.ok) return { status: 200, body: { available_slots: [], total_found: 0, error: answer.say }, outcome: "calendar-unavailable" };
+    const { result } = answer;
+    return {
+      status: 200,
+      body: {
+        available_slots: result.slots.map((slot) => ({ start_iso: slot.startIso, voice_string: slot.spoken })),
+        total_found: result.totalFound,
+        message: result.message,
+      },
+      outcome: result.placement === "in-window" ? "available" : result.placement === "after-window" ? "alternatives" : "none",
+      calendar: calendar.record.name,
+    };
+  });
+}
+
+/**
+ * POST { slot_time, call_id, lead_name, lead_email?, lead_phone?, confirmation_sms? }
+ *   → { success, event_id, supabase_record_id, confirmation_message, error? }
+ * The same call_id again is the same booking: a retry after success answers success again.
+ */
+export function bookAppointmentHandler(options: RestHandlerOptions): (request: Request) => Promise<Response> {
+  const { deps } = options;
+  return restHandler("book-appointment", bookingRequest, options, async (input, deadline) => {
+    const failure = (status: number, error: string, outcome: string, extra: Record<string, unknown> = {}): Outcome => ({
+      status,
+      body: { success: false, event_id: null, supabase_record_id: null, confirmation_message: null, error, ...extra },
+      outcome,
+    });
+    const choice = await chooseCalendar(deps, { name: input.calendar });
+    if (!choice.ok) return failure(200, choice.say, "no-calendar");
+    const { calendar } = choice;
+    const zone = resolveZone(input.caller_timezone, calendar.settings.timeZone);
+    if (!zone.ok) return failure(400, zone.message, "unknown-zone");
+    const now = deps.now();
+    const time = readToolTime(input.slot_time, { now, callerZone: zone.zone, settings: calendar.settings });
+    if (time.kind !== "point") return failure(400, time.kind === "question" ? time.say : "slot_time must be one start time, not a range.", "bad-arguments");
+    const outcome = await bookAppointment(
+      deps,
+      {
+        calendar,
+        start: time.at,
+        idempotencyKey: `rest:${input.call_id}`,
+        callId: input.call_id,
+        toolCallId: null,
+        caller: { name: input.lead_name.trim(), phone: input.lead_phone, email: input.lead_email },
+        notes: input.confirmation_sms ? "Caller asked for an SMS confirmation." : null,
+        callerZone: zone.zone,
+      },
+      { deadline },
+    );
+    switch (outcome.kind) {
+      case "booked":
+      case "reserved": {
+        const when = spokenDateTime(outcome.claim.startsAt, zone.zone, now, { businessZone: calendar.settings.timeZone });
+        const message =
+          outcome.kind === "booked"
+            ? `You're booked for ${when}.`
+            : `I've reserved ${when} for you; the calendar confirmation will follow shortly.`;
+        return {
+          status: 200,
+          body: {
+            success: true,
+            event_id: outcome.kind === "booked" ? outcome.eventId : null,
+            supabase_record_id: outcome.claim.id,
+            confirmation_message: message,
+            replayed: outcome.replayed,
+          },
+          outcome: outcome.kind === "booked" ? (outcome.replayed ? "booked-replayed" : "booked") : "reserved",
+          calendar: calendar.record.name,
+        };
+      }
+      case "taken":
+        return failure(200, takenWithAlternatives(outcome.alternatives), "taken", {
+          available_slots: outcome.alternatives?.slots.map((slot) => ({ start_iso: slot.startIso, voice_string: slot.spoken })) ?? [],
+        });
+      case "failed":
+        return failure(outcome.reason === "invalid-slot" ? 400 : 200, outcome.say, outcome.reason);
+    }
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * The `vapi` function: one server URL for every tool. It verifies Vapi's credential over the raw body,
+ * reads the server message in any of the shapes Vapi sends, runs the tool calls concurrently and
+ * answers each in the order received, always with HTTP 200 (Vapi ignores any other status and says
+ * "No result returned"). Messages that are not tool calls get `{}` at once.
+ */
+import type { BookingDeps } from "../booking/deps.ts";
+import { observers, type ToolCallObserver } from "../observability/tool-calls.ts";
+import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
+import { parseVapiRequest, toolResult, type CallContext, type ToolCall, type ToolResult } from "../vapi/envelope.ts";
+import { runTool, type ToolRun } from "../vapi/tools.ts";
+import { json, parseJson, readBody } from "./body.ts";
+
+export interface VapiHandlerOptions {
+  deps: BookingDeps;
+  secrets?: VapiSecrets;
+  /** Each tool call's budget from arrival; default 5000 ms (the published tool timeout is 8 s). */
+  toolBudgetMs?: number;
+  /** Default 256 KiB: a real tool-calls message is a few KiB, an end-of-call report can be larger. */
+  maxBodyBytes?: number;
+  observe?: ToolCallObserver;
+  /** Epoch ms; default Date.now. */
+  clock?: () => number;
+  /**
+   * Non-tool messages (status-update, end-of-call-report, ...) are handed here after the answer is
+   * sent; nothing is awaited for them on the request path.
+   */
+  onOtherMessage?: (type: string, body: unknown) => void;
+}
+
+export const DEFAULT_TOOL_BUDGET_MS = 5000;
+const SORRY = "Sorry, something went wrong on my side while doing that. Could you try again in a moment?";
+
+/**
+ * @example
+ * Deno.serve(vapiHandler({ deps, secrets: { secret: Deno.env.get("VAPI_SECRET") } }));
+ */
+export function vapiHandler(options: VapiHandlerOptions): (request: Request) => Promise<Response> {
+  const clock = options.clock ?? Date.now;
+  const budgetMs = options.toolBudgetMs ?? DEFAULT_TOOL_BUDGET_MS;
+  const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
+  const observe = observers(options.observe);
+
+  async function answer(call: ToolCall, context: CallContext, arrivedAt: number): Promise<ToolResult> {
+    let run: ToolRun;
+    let failure: string | undefined;
+    try {
+      run = await runTool(options.deps, call, context, { deadline: arrivedAt + budgetMs });
+    } catch (error) {
+      failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      run = { answer: { ok: false, say: SORRY }, outcome: "internal-error" };
+    }
+    observe({
+      tool: call.name,
+      outcome: run.outcome,
+      ok: run.answer.ok,
+      latencyMs: clock() - arrivedAt,
+      callId: context.callId,
+      toolCallId: call.id,
+      calendar: run.calendar,
+      at: arrivedAt,
+      error: failure,
+    });
+    return toolResult(call, run.answer);
+  }
+
+  return async function handleVapi(request: Request): Promise<Response> {
+    const arrivedAt = clock();
+    if (request.method !== "POST") {
+      return json({ error: "Vapi server messages are POSTed to this URL." }, 405, { allow: "POST" });
+    }
+    const body = await readBody(request, maxBodyBytes);
+    if (!body.ok) {
+      // Nothing was parsed, so there is no tool call id to answer; the sentence is still speakable.
+      const error = body.reason === "too-large" ? "The request was too large to read." : "The request could not be read.";
+      return json({ error });
+    }
+    if (options.secrets?.secret || options.secrets?.hmacSecret) {
+      const verdict = await verifyVapiRequest(request.headers, body.bytes, options.secrets, clock());
+      if (!verdict.ok) return json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="vapi"' });
+    }
+    const parsed = parseVapiRequest(parseJson(body.text));
+    switch (parsed.kind) {
+      case "invalid":
+        return json({ error: `I couldn't read that request: ${parsed.problem}.` });
+      case "other": {
+        const handler = options.onOtherMessage;
+        if (handler) queueMicrotask(() => handler(parsed.type, parseJson(body.text)));
+        return json({});
+      }
+      case "function-call": {
+        const result = await answer(parsed.call, parsed.context, arrivedAt);
+        return json({ result: result.result ?? result.error ?? "" });
+      }
+      case "tool-calls": {
+        const results = await Promise.all(parsed.calls.map((call) => answer(call, parsed.context, arrivedAt)));
+        return json({ results });
+      }
+    }
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The tools' arguments, as zod schemas: the one description of each tool, used both to read what the
+ * assistant sends and to generate the tool definitions Vapi gets (`npm run vapi:tools`), so the
+ * assistant's configuration never drifts from the code.
+ *
+ * Reading is lenient where language models are sloppy (numbers as strings, nulls for "not given",
+ * surrounding spaces); limits keep garbage out (no 10 MB names).
+ */
+import { z } from "zod";
+
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .transform((value) => value.trim())
+    .nullish()
+    .transform((value) => (value ? value : undefined));
+
+const minutes = z
+  .union([z.number(), z.string().regex(/^\s*\d{1,4}\s*$/).transform(Number)])
+  .pipe(z.number().int().min(5).max(480))
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+const calendar = text(100).describe(
+  "Which calendar (person, room or service) to use, by name. Leave empty when the business has only one.",
+);
+const callerTimeZone = text(64).describe(
+  'The caller\'s time zone if they mentioned it: an IANA name ("America/Denver"), an abbreviation ("EST", "PT"), a region ("Mountain", "Arizona") or a city. Leave empty otherwise.',
+);
+
+export const checkAvailabilityArgs = z.object({
+  when: text(200).describe(
+    'What the caller asked for, in their words or as ISO 8601: "Friday afternoon", "tomorrow at 3pm", "next Tuesday", "2026-01-23". Leave empty for the next free times.',
+  ),
+  start: text(64).describe("Start of a specific range to search, ISO 8601 with offset. Optional; use `when` for spoken requests."),
+  end: text(64).describe("End of that range, ISO 8601 with offset. Optional."),
+  duration_minutes: minutes.describe("Length of the appointment in minutes, when the caller needs longer than one slot."),
+  caller_time_zone: callerTimeZone,
+  calendar,
+});
+
+export const holdSlotArgs = z.object({
+  start: z
+    .string()
+    .max(200)
+    .describe('The slot to hold: the ISO start time from check_availability (preferred) or the caller\'s words ("Friday at 3pm").'),
+  duration_minutes: minutes.describe("Length in minutes, when longer than one slot."),
+  caller_time_zone: callerTimeZone,
+  calendar,
+});
+
+export const bookAppointmentArgs = z.object({
+  hold_id: text(64).describe("The hold_id from hold_slot, when the slot was held first."),
+  start: text(200).describe(
+    "The slot to book when there is no hold: the ISO start time from check_availability (preferred) or the caller's words.",
+  ),
+  duration_minutes: minutes.describe("Length in minutes, when longer than one slot."),
+  name: z.string().max(200).describe("The caller's full name, as they said it."),
+  phone: text(40).describe("A phone number to reach the caller, if different from the number they are calling from."),
+  email: text(254).describe("The caller's email address, if they gave one."),
+  notes: text(2000).describe("Anything the business should know (reason for the visit), in a sentence."),
+  caller_time_zone: callerTimeZone,
+  calendar,
+});
+
+export const cancelAppointmentArgs = z.object({
+  booking_id: text(64).describe("The booking_id from find_booking or book_appointment. Leave empty to cancel the caller's only upcoming appointment."),
+  phone: text(40).describe("The number the booking was made under, only when the call has no caller ID (web calls)."),
+  reason: text(500).describe("Why the caller is cancelling, if they said."),
+  caller_time_zone: callerTimeZone,
+});
+
+export const rescheduleAppointmentArgs = z.object({
+  booking_id: text(64).describe("The booking_id to move. Leave empty when the caller has only one upcoming appointment."),
+  new_start: z
+    .string()
+    .max(200)
+    .describe("The new time: the ISO start time from check_availability (preferred) or the caller's words."),
+  duration_minutes: minutes.describe("New length in minutes; default the booking's current length."),
+  phone: text(40).describe("The number the booking was made under, only when the call has no caller ID (web calls)."),
+  caller_time_zone: callerTimeZone,
+});
+
+export const findBookingArgs = z.object({
+  phone: text(40).describe("The number the booking was made under, only when the call has no caller ID (web calls)."),
+  caller_time_zone: callerTimeZone,
+});
+
+/** Every tool: its name (what Vapi sends), what it is for (what the model reads), its arguments. */
+export const TOOLS = {
+  check_availability: {
+    description:
+      "Find free appointment times. Call it whenever the caller asks what is available or proposes a time. Returns a sentence to say and the slots' ISO start times to use with hold_slot or book_appointment.",
+    args: checkAvailabilityArgs,
+    speech: { start: "Let me check the calendar.", delayed: "Still checking, one moment." },
+  },
+  hold_slot: {
+    description:
+      "Hold a free slot for about a minute while the caller decides or gives their details, so nobody else takes it. Returns a hold_id for book_appointment.",
+    args: holdSlotArgs,
+    speech: { start: "Let me hold that for you.", delayed: "Just a moment." },
+  },
+  book_appointment: {
+    description:
+      "Book an appointment: from a hold_id, or directly from a start time. Needs the caller's name. Say the returned sentence; if the time was taken it offers alternatives.",
+    args: bookAppointmentArgs,
+    speech: { start: "Booking that now.", delayed: "Almost done, the calendar is taking a moment." },
+  },
+  cancel_appointment: {
+    description: "Cancel the caller's own upcoming appointment (matched by the number they are calling from).",
+    args: cancelAppointmentArgs,
+    speech: { start: "Let me cancel that.", delayed: "One moment." },
+  },
+  reschedule_appointment: {
+    description:
+      "Move the caller's own appointment to a new time. The new time is secured before the old one is released; if it is taken, alternatives are offered and the old booking stays.",
+    args: rescheduleAppointmentArgs,
+    speech: { start: "Let me move that for you.", delayed: "Almost done." },
+  },
+  find_booking: {
+    description: "Look up the caller's upcoming appointments (by the number they are calling from).",
+    args: findBookingArgs,
+    speech: { start: "Let me look that up.", delayed: "One moment." },
+  },
+} as const;
+
+export type ToolName = keyof typeof TOOLS;
+
+export function isToolName(name: string): name is ToolName {
+  return Object.hasOwn(TOOLS, name);
+}
+
+/** Plain words for the argument a model got wrong, so the assistant can ask for it. */
+const FIELD_WORDS: Record<string, string> = {
+  name: "the caller's name",
+  start: "the time",
+  new_start: "the new time",
+  when: "the time",
+  end: "the end of the range",
+  duration_minutes: "the length in minutes (between 5 and 480)",
+  hold_id: "the hold id",
+  booking_id: "the booking id",
+  phone: "the phone number",
+  email: "the email address",
+  notes: "the notes",
+  reason: "the reason",
+  caller_time_zone: "the time zone",
+  calendar: "the calendar name",
+};
+
+/**
+ * A sentence for arguments that did not parse.
+ * @example argumentProblem(error) // "I still need the caller's name."
+ */
+export function argumentProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const field = String(issue?.path[0] ?? "");
+  const words = FIELD_WORDS[field] ?? "one of the details";
+  if (issue?.code === "invalid_type" && issue.input === undefined) return `I still need ${words}.`;
+  return `I couldn't use ${words} as given. Could you say it again?`;
+}

@@ -1,0 +1,361 @@
+/**
+ * Runs one Vapi tool call: reads its arguments (tool-schemas.ts), picks the calendar and the caller's
+ * zone, calls the booking operation, and turns the outcome into the one line the assistant says
+ * (a sentence, then the data for its next call). Every outcome, expected or not, becomes an answer:
+ * nothing here throws to the HTTP layer.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+import type { z } from "zod";
+import type { SlotSearchResult } from "../availability/index.ts";
+import { searchSlots } from "../booking/availability.ts";
+import { bookAppointment, type BookingOutcome } from "../booking/book.ts";
+import { chooseCalendar, listOf, type ResolvedCalendar } from "../booking/calendars.ts";
+import type { BookingDeps, Budget } from "../booking/deps.ts";
+import { holdSlot } from "../booking/hold.ts";
+import { cancelAppointment, findCallerBookings, rescheduleAppointment, spokenBooking, type CallerIdentity } from "../booking/manage.ts";
+import { bookingSystemTrouble, calendarTrouble, takenWithAlternatives } from "../booking/speech.ts";
+import { readToolTime } from "../booking/when.ts";
+import { isLedgerError } from "../store/errors.ts";
+import type { Claim } from "../store/ledger.ts";
+import { resolveZone, spokenDateTime } from "../time/index.ts";
+import type { CallContext, ToolAnswer, ToolCall } from "./envelope.ts";
+import { argumentProblem, isToolName, TOOLS, type ToolName } from "./tool-schemas.ts";
+
+/** What a tool call came to: the answer, and a one-word outcome for logs and metrics. */
+export interface ToolRun {
+  answer: ToolAnswer;
+  outcome: string;
+  calendar?: string;
+}
+
+export interface ToolRunOptions {
+  /** Absolute deadline for this call, epoch ms. */
+  deadline: number;
+}
+
+type Args<N extends ToolName> = z.output<(typeof TOOLS)[N]["args"]>;
+
+interface Scope {
+  deps: BookingDeps;
+  call: ToolCall;
+  context: CallContext;
+  budget: Budget;
+  now: Temporal.Instant;
+}
+
+const say = (ok: boolean, outcome: string, text: string, data?: Record<string, unknown>): ToolRun => ({
+  answer: data === undefined ? { ok, say: text } : { ok, say: text, data },
+  outcome,
+});
+
+/**
+ * @example
+ * const run = await runTool(deps, { id: "call_1", name: "check_availability", arguments: { when: "friday afternoon" } }, context, { deadline: Date.now() + 5000 });
+ * run.answer.say; // "I have Friday, January 23rd at 1pm, 2:30pm or 4pm. Which would you like?"
+ */
+export async function runTool(deps: BookingDeps, call: ToolCall, context: CallContext, options: ToolRunOptions): Promise<ToolRun> {
+  if (!isToolName(call.name)) {
+    const known = listOf(Object.keys(TOOLS), "or");
+    return say(false, "unknown-tool", `I can't do "${call.name.slice(0, 60)}" here; the tools are ${known}.`);
+  }
+  if (call.argumentsProblem) return say(false, "bad-arguments", `I couldn't read the details of that request: ${call.argumentsProblem}. Could you say it again?`);
+  const scope: Scope = { deps, call, context, budget: { deadline: options.deadline }, now: deps.now() };
+  try {
+    switch (call.name) {
+      case "check_availability":
+        return await withArgs(scope, "check_availability", checkAvailability);
+      case "hold_slot":
+        return await withArgs(scope, "hold_slot", hold);
+      case "book_appointment":
+        return await withArgs(scope, "book_appointment", book);
+      case "cancel_appointment":
+        return await withArgs(scope, "cancel_appointment", cancel);
+      case "reschedule_appointment":
+        return await withArgs(scope, "reschedule_appointment", reschedule);
+      case "find_booking":
+        return await withArgs(scope, "find_booking", find);
+    }
+  } catch (error) {
+    if (isLedgerError(error, "unavailable")) return say(false, "database-unavailable", bookingSystemTrouble());
+    if (error instanceof Error && error.name === "CalendarError") return say(false, "calendar-unavailable", calendarTrouble());
+    throw error;
+  }
+}
+
+/**
+ * Argument names assistants built against the seed's REST contract (and models improvising) use for
+ * ours; each is read only when our own name is absent.
+ */
+const ARGUMENT_ALIASES: Record<string, string> = {
+  date_start: "start",
+  date_end: "end",
+  slot_time: "start",
+  caller_timezone: "caller_time_zone",
+  timezone: "caller_time_zone",
+  time_zone: "caller_time_zone",
+  lead_name: "name",
+  lead_email: "email",
+  lead_phone: "phone",
+};
+
+function withAliases(args: Record<string, unknown>, name: ToolName): Record<string, unknown> {
+  const known = TOOLS[name].args.shape as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...args };
+  for (const [alias, target] of Object.entries(ARGUMENT_ALIASES)) {
+    const wanted = name === "reschedule_appointment" && target === "start" ? "new_start" : target;
+    if (alias in args && !(wanted in args) && wanted in known) out[wanted] = args[alias];
+  }
+  return out;
+}
+
+async function withArgs<N extends ToolName>(scope: Scope, name: N, run: (scope: Scope, args: Args<N>) => Promise<ToolRun>): Promise<ToolRun> {
+  const parsed = TOOLS[name].args.safeParse(withAliases(scope.call.arguments, name));
+  if (!parsed.success) return say(false, "bad-arguments", argumentProblem(parsed.error));
+  return run(scope, parsed.data as Args<N>);
+}
+
+/** The calendar and the caller's zone, or the sentence explaining why not. */
+async function setting(scope: Scope, args: { calendar?: string | undefined; caller_time_zone?: string | undefined }) {
+  const choice = await chooseCalendar(scope.deps, { name: args.calendar, assistantId: scope.context.assistantId, phoneNumberId: scope.context.phoneNumberId });
+  if (!choice.ok) return { ok: false as const, run: say(false, "no-calendar", choice.say) };
+  const zone = resolveZone(args.caller_time_zone, choice.calendar.settings.timeZone);
+  if (!zone.ok) return { ok: false as const, run: say(false, "unknown-zone", zone.message) };
+  return { ok: true as const, calendar: choice.calendar, callerZone: zone.zone, zoneAssumed: zone.assumed };
+}
+
+function idempotencyKey(scope: Scope): string {
+  return `vapi:${scope.context.callId ?? "no-call"}:${scope.call.id}`;
+}
+
+/** By voice, the caller is who Vapi says is calling; a spoken number counts only without caller ID. */
+function identityOf(scope: Scope, phone: string | undefined): CallerIdentity {
+  return { phone: scope.context.customerNumber ?? phone ?? null, callId: scope.context.callId };
+}
+
+function slotData(result: SlotSearchResult) {
+  return result.slots.map((slot) => ({ start: slot.startIso, end: slot.endIso, spoken: slot.spoken }));
+}
+
+function bookingData(claim: Claim, calendar?: ResolvedCalendar) {
+  return {
+    booking_id: claim.id,
+    start: claim.startsAt.toZonedDateTimeISO(calendar?.settings.timeZone ?? "UTC").toString({ timeZoneName: "never" }),
+    end: claim.endsAt.toZonedDateTimeISO(calendar?.settings.timeZone ?? "UTC").toString({ timeZoneName: "never" }),
+    status: claim.status,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function checkAvailability(scope: Scope, args: Args<"check_availability">): Promise<ToolRun> {
+  const where = await setting(scope, args);
+  if (!where.ok) return where.run;
+  const { calendar, callerZone } = where;
+  let window: { start: Temporal.Instant; end: Temporal.Instant } | undefined;
+  const context = { now: scope.now, callerZone, settings: calendar.settings };
+  if (args.start !== undefined) {
+    const from = readToolTime(args.start, context);
+    const to = args.end === undefined ? undefined : readToolTime(args.end, context);
+    if (from.kind === "question") return say(false, "question", from.say);
+    if (to?.kind === "question") return say(false, "question", to.say);
+    const start = from.kind === "point" ? from.at : from.start;
+    const end = to === undefined ? (from.kind === "window" ? from.end : start.add({ hours: 24 })) : to.kind === "point" ? to.at : to.end;
+    if (end.epochMilliseconds <= start.epochMilliseconds) return say(false, "question", "The end of that range is before its start. Which times should I look at?");
+    window = { start, end };
+  } else if (args.when !== undefined) {
+    const time = readToolTime(args.when, context);
+    if (time.kind === "question") return say(false, "question", time.say);
+    window = time.kind === "window" ? time : { start: time.at, end: time.at.add({ minutes: args.duration_minutes ?? calendar.settings.slotMinutes }) };
+  }
+  const answer = await searchSlots(
+    scope.deps,
+    calendar,
+    { window, callerZone, nameCallerZone: where.zoneAssumed && callerZone !== "UTC", durationMinutes: args.duration_minutes, allowCached: true },
+    scope.budget,
+  );
+  if (!answer.ok) return say(false, "calendar-unavailable", answer.say);
+  const { result } = answer;
+  const outcome = result.placement === "in-window" ? "available" : result.placement === "after-window" ? "alternatives" : "none";
+  return {
+    ...say(true, outcome, result.message, { slots: slotData(result), total_found: result.totalFound, caller_time_zone: callerZone }),
+    calendar: calendar.record.name,
+  };
+}
+
+async function hold(scope: Scope, args: Args<"hold_slot">): Promise<ToolRun> {
+  const where = await setting(scope, args);
+  if (!where.ok) return where.run;
+  const { calendar, callerZone } = where;
+  const time = readToolTime(args.start, { now: scope.now, callerZone, settings: calendar.settings });
+  if (time.kind === "question") return say(false, "question", time.say);
+  if (time.kind === "window") return say(false, "question", "Which exact time would you like me to hold?");
+  const outcome = await holdSlot(
+    scope.deps,
+    {
+      calendar,
+      start: time.at,
+      durationMinutes: args.duration_minutes,
+      idempotencyKey: idempotencyKey(scope),
+      callId: scope.context.callId,
+      toolCallId: scope.call.id,
+      callerPhone: scope.context.customerNumber,
+      callerZone,
+    },
+    scope.budget,
+  );
+  switch (outcome.kind) {
+    case "held": {
+      const when = spokenDateTime(outcome.claim.startsAt, callerZone, scope.now, { businessZone: calendar.settings.timeZone });
+      const seconds = calendar.settings.holdSeconds;
+      return {
+        ...say(true, outcome.replayed ? "held-replayed" : "held", `I'm holding ${when} for you for ${seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} seconds`}. Shall I book it?`, {
+          hold_id: outcome.claim.id,
+          ...bookingData(outcome.claim, calendar),
+          expires_at: outcome.claim.expiresAt?.toString() ?? null,
+        }),
+        calendar: calendar.record.name,
+      };
+    }
+    case "taken":
+      return say(false, "taken", takenWithAlternatives(outcome.alternatives), outcome.alternatives ? { slots: slotData(outcome.alternatives) } : undefined);
+    case "failed":
+      return say(false, "refused", outcome.say);
+  }
+}
+
+async function book(scope: Scope, args: Args<"book_appointment">): Promise<ToolRun> {
+  const where = await setting(scope, args);
+  if (!where.ok) return where.run;
+  const { calendar, callerZone } = where;
+  const name = args.name.trim();
+  if (name === "") return say(false, "bad-arguments", "I still need the caller's name.");
+  let start: Temporal.Instant | undefined;
+  let assumed = false;
+  if (args.hold_id === undefined) {
+    if (args.start === undefined) return say(false, "question", "Which day and time would you like to book?");
+    const time = readToolTime(args.start, { now: scope.now, callerZone, settings: calendar.settings });
+    if (time.kind === "question") return say(false, "question", time.say);
+    if (time.kind === "window") return say(false, "question", "Which exact time in that range would you like?");
+    start = time.at;
+    assumed = time.assumedMeridiem;
+  }
+  const outcome = await bookAppointment(
+    scope.deps,
+    {
+      calendar,
+      holdId: args.hold_id,
+      start,
+      durationMinutes: args.duration_minutes,
+      idempotencyKey: idempotencyKey(scope),
+      callId: scope.context.callId,
+      toolCallId: scope.call.id,
+      caller: { name, phone: args.phone ?? scope.context.customerNumber, email: args.email },
+      notes: args.notes,
+      callerZone,
+    },
+    scope.budget,
+  );
+  return { ...bookingAnswer(scope, outcome, calendar, callerZone, name, assumed), calendar: calendar.record.name };
+}
+
+function bookingAnswer(scope: Scope, outcome: BookingOutcome, calendar: ResolvedCalendar, callerZone: string, name: string, assumed: boolean): ToolRun {
+  switch (outcome.kind) {
+    case "booked": {
+      const when = spokenDateTime(outcome.claim.startsAt, callerZone, scope.now, { businessZone: calendar.settings.timeZone });
+      const firstName = name.split(/\s+/)[0];
+      const check = assumed ? " Just to confirm, that's the time you meant?" : "";
+      return say(true, outcome.replayed ? "booked-replayed" : "booked", `You're all set, ${firstName}: you're booked for ${when}.${check}`, bookingData(outcome.claim, calendar));
+    }
+    case "reserved": {
+      const when = spokenDateTime(outcome.claim.startsAt, callerZone, scope.now, { businessZone: calendar.settings.timeZone });
+      return say(
+        true,
+        "reserved",
+        `I've reserved ${when} for you. Our calendar is slow to update right now, so the confirmation will follow shortly, but the time is yours.`,
+        bookingData(outcome.claim, calendar),
+      );
+    }
+    case "taken":
+      return say(false, "taken", takenWithAlternatives(outcome.alternatives), outcome.alternatives ? { slots: slotData(outcome.alternatives) } : undefined);
+    case "failed":
+      return say(false, outcome.reason, outcome.say);
+  }
+}
+
+async function cancel(scope: Scope, args: Args<"cancel_appointment">): Promise<ToolRun> {
+  const zone = await callerZoneOnly(scope, args.caller_time_zone);
+  if (!zone.ok) return zone.run;
+  const outcome = await cancelAppointment(
+    scope.deps,
+    { bookingId: args.booking_id, identity: identityOf(scope, args.phone), callerZone: zone.callerZone, reason: args.reason },
+    scope.budget,
+  );
+  if (outcome.kind === "answer") return say(outcome.ok, outcome.ok ? "unchanged" : "refused", outcome.say, choicesData(outcome.choices));
+  const when = spokenBooking(outcome.claim, zone.callerZone, scope.now);
+  return say(true, outcome.replayed ? "cancelled-replayed" : "cancelled", `Your appointment on ${when} is cancelled.`, { booking_id: outcome.claim.id, status: "cancelled" });
+}
+
+async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): Promise<ToolRun> {
+  const where = await setting(scope, {});
+  if (!where.ok) return where.run;
+  const zone = resolveZone(args.caller_time_zone, where.calendar.settings.timeZone);
+  if (!zone.ok) return say(false, "unknown-zone", zone.message);
+  const time = readToolTime(args.new_start, { now: scope.now, callerZone: zone.zone, settings: where.calendar.settings });
+  if (time.kind === "question") return say(false, "question", time.say);
+  if (time.kind === "window") return say(false, "question", "Which exact time would you like to move it to?");
+  const outcome = await rescheduleAppointment(
+    scope.deps,
+    {
+      bookingId: args.booking_id,
+      identity: identityOf(scope, args.phone),
+      newStart: time.at,
+      durationMinutes: args.duration_minutes,
+      callerZone: zone.zone,
+      idempotencyKey: idempotencyKey(scope),
+      callId: scope.context.callId,
+      toolCallId: scope.call.id,
+    },
+    scope.budget,
+  );
+  switch (outcome.kind) {
+    case "answer":
+      return say(outcome.ok, outcome.ok ? "unchanged" : "refused", outcome.say, choicesData(outcome.choices));
+    case "booking": {
+      const answer = bookingAnswer(scope, outcome.outcome, where.calendar, zone.zone, "", false);
+      const kept = outcome.outcome.kind === "reserved" ? "" : " Your original appointment is unchanged.";
+      return { ...answer, answer: { ...answer.answer, say: `${answer.answer.say}${kept}` } };
+    }
+    case "moved": {
+      const when = spokenDateTime(outcome.to.startsAt, zone.zone, scope.now, { businessZone: where.calendar.settings.timeZone });
+      const before = spokenBooking(outcome.from, zone.zone, scope.now);
+      return say(true, outcome.replayed ? "moved-replayed" : "moved", `Done: your appointment is moved from ${before} to ${when}.`, {
+        ...bookingData(outcome.to, where.calendar),
+        previous_booking_id: outcome.from.id,
+      });
+    }
+  }
+}
+
+async function find(scope: Scope, args: Args<"find_booking">): Promise<ToolRun> {
+  const zone = await callerZoneOnly(scope, args.caller_time_zone);
+  if (!zone.ok) return zone.run;
+  const lookup = await findCallerBookings(scope.deps, identityOf(scope, args.phone));
+  if (lookup.kind === "failed") return say(false, "database-unavailable", lookup.say);
+  if (lookup.kind === "none") return say(true, "none", lookup.say, { bookings: [] });
+  const said = lookup.bookings.slice(0, 4).map((b) => spokenBooking(b, zone.callerZone, scope.now));
+  const sentence =
+    lookup.bookings.length === 1 ? `I have you down for ${said[0]}.` : `I have ${lookup.bookings.length} appointments for you: ${listOf(said)}.`;
+  return say(true, "found", sentence, choicesData(lookup.bookings) ?? {});
+}
+
+/** For tools that work across calendars: the caller's zone, read against the default calendar's. */
+async function callerZoneOnly(scope: Scope, said: string | undefined) {
+  const where = await setting(scope, { caller_time_zone: said });
+  if (!where.ok) return where;
+  return { ok: true as const, callerZone: where.callerZone };
+}
+
+function choicesData(choices: Claim[] | undefined) {
+  if (choices === undefined || choices.length === 0) return undefined;
+  return { bookings: choices.slice(0, 10).map((claim) => ({ booking_id: claim.id, start: claim.startsAt.toString(), status: claim.status })) };
+}
