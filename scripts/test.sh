@@ -4,7 +4,8 @@
 #   2. a throwaway Postgres 15 with the Supabase roles and our migrations (unless TEST_DATABASE_URL)
 #   3. vitest: unit, property and integration tests
 #   4. pgTAP: supabase/tests/database through pg_prove
-#   5. Deno: the edge-runtime tests under test/deno (Deno from the npm package)
+#   5. Deno: type check of every Edge Function with its import map, and the edge-runtime tests under
+#      test/deno (Deno from the npm package; the served-function smoke test runs in vitest, test/edge)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,4 +21,5 @@ echo "== pgTAP"
 pg_prove --ext .sql --recurse -q --dbname "$TEST_DATABASE_URL" supabase/tests/database
 
 echo "== Deno"
+npx --no-install deno check --quiet --config supabase/functions/deno.json supabase/functions/*/index.ts
 npx --no-install deno test --quiet --allow-net --allow-read --allow-env --allow-run test/deno/
