@@ -1,0 +1,153 @@
+/**
+ * Booking into Google Calendar (the emulator, over real HTTP) through the vapi function: the recheck,
+ * the deterministic event id, and what happens when Google fails halfway.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { connectTestDatabase, createTestCalendar, slotStart } from "../harness/database.ts";
+import { callTool, iso, slotlineRig } from "../harness/slotline.ts";
+import { emulatorControl, type EmulatorControl } from "../google-emulator/control.ts";
+import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
+import type { Sql } from "../../shared/store/postgres-ledger.ts";
+
+let sql: Sql;
+let emulator: GoogleEmulator;
+let control: EmulatorControl;
+
+beforeAll(async () => {
+  sql = connectTestDatabase({ max: 20 });
+  emulator = await startGoogleEmulator();
+  control = emulatorControl(emulator.url);
+});
+afterAll(async () => {
+  await emulator.close();
+  await sql.end();
+});
+beforeEach(async () => {
+  await control.clearFaults();
+});
+
+async function googleCalendar(onFailure: "release" | "keep" = "release") {
+  const googleId = `${randomUUID().slice(0, 8)}@example.com`;
+  await control.createCalendar(googleId, "UTC");
+  const calendar = await createTestCalendar(sql, { provider: "google", google_calendar_id: googleId });
+  await sql`update slotline.calendars set on_calendar_failure = ${onFailure} where id = ${calendar.id}::uuid`;
+  return { ...calendar, googleId };
+}
+
+async function eventsIn(googleId: string) {
+  return (await control.events()).filter((e) => e.calendarId === googleId && e.event.status !== "cancelled");
+}
+
+async function claimsOf(calendarId: string) {
+  return sql`select id, status, calendar_event_id, failure_reason from slotline.slot_claims where calendar_id = ${calendarId}::uuid order by created_at`;
+}
+
+describe("booking into Google Calendar", () => {
+  it("writes one event with the id derived from the claim and confirms the claim", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 8)), name: "Gia Hart", calendar: calendar.name });
+    expect(booked.ok).toBe(true);
+    const [claim] = await claimsOf(calendar.id);
+    const events = await eventsIn(calendar.googleId);
+    expect(events.map((e) => e.event.id)).toEqual([claim?.calendar_event_id]);
+    expect(JSON.stringify(events[0]?.event)).toContain(String(claim?.id));
+  });
+
+  it("refuses a slot that got an event in Google after availability was read, and writes nothing", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    const start = slotStart(2, 12);
+    const available = await callTool(rig, "check_availability", { start: start.toString().slice(0, 10), calendar: calendar.name });
+    expect(available.ok).toBe(true);
+    await control.seedEvent(calendar.googleId, {
+      summary: "Added by the owner",
+      start: { dateTime: start.toString() },
+      end: { dateTime: start.add({ minutes: 30 }).toString() },
+    });
+    const booked = await callTool(rig, "book_appointment", { start: iso(start), name: "Late Comer", calendar: calendar.name });
+    expect(booked.ok).toBe(false);
+    expect(booked.say).toMatch(/^Sorry, that time was just taken\. I can offer/);
+    expect((await claimsOf(calendar.id)).map((c) => [c.status, c.failure_reason])).toEqual([["failed", "calendar-busy"]]);
+    expect(await eventsIn(calendar.googleId)).toHaveLength(1);
+  });
+
+  it("books exactly once when Google wrote the event but the response was lost", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    await control.fault({ route: "events.insert", kind: "fail-after-write" });
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 14)), name: "Lost Response", calendar: calendar.name });
+    expect(booked.ok).toBe(true);
+    expect(await eventsIn(calendar.googleId)).toHaveLength(1);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["confirmed"]);
+  });
+
+  it("retries rate limits and server errors within the budget", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    await control.fault({ route: "events.insert", kind: "429" });
+    await control.fault({ route: "freeBusy", kind: "503" });
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 16)), name: "Patient Caller", calendar: calendar.name });
+    expect(booked.ok).toBe(true);
+    expect(await eventsIn(calendar.googleId)).toHaveLength(1);
+  });
+
+  it("releases the claim and says so when Google stays down (the default), leaving nothing behind", async () => {
+    const calendar = await googleCalendar("release");
+    const rig = slotlineRig(sql, { emulator, settings: { toolBudgetMs: 1500 } });
+    await control.fault({ route: "events.insert", kind: "503", times: 1000 });
+    const started = Date.now();
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 18)), name: "Unlucky", calendar: calendar.name });
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(booked.ok).toBe(false);
+    expect(booked.say).toMatch(/can't reach the calendar/);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["failed"]);
+    expect(await eventsIn(calendar.googleId)).toHaveLength(0);
+  });
+
+  it("removes an event whose write timed out, so a failed booking leaves no orphan", async () => {
+    const calendar = await googleCalendar("release");
+    const rig = slotlineRig(sql, { emulator, settings: { toolBudgetMs: 1500 } });
+    // The write happens, but the answer never arrives in time; then Google refuses further inserts.
+    await control.fault({ route: "events.insert", kind: "fail-after-write" });
+    await control.fault({ route: "events.insert", kind: "503", times: 1000 });
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 20)), name: "Half Written", calendar: calendar.name });
+    expect(booked.ok).toBe(false);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["failed"]);
+    expect(await eventsIn(calendar.googleId)).toHaveLength(0);
+  });
+
+  it("keeps the claim when the calendar says so, and the reconciler writes the event once Google answers", async () => {
+    const calendar = await googleCalendar("keep");
+    const rig = slotlineRig(sql, { emulator, settings: { toolBudgetMs: 1500 } });
+    await control.fault({ route: "events.insert", kind: "503", times: 1000 });
+    const reserved = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 22)), name: "Kept Claim", calendar: calendar.name });
+    expect(reserved.ok).toBe(true);
+    expect(reserved.say).toMatch(/^I've reserved .+ the confirmation will follow/);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["pending"]);
+    // The slot stays taken meanwhile.
+    const rival = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 22)), name: "Rival", calendar: calendar.name });
+    expect(rival.ok).toBe(false);
+
+    await control.clearFaults();
+    // Scoped to this calendar: other test files' bookings are in flight on the same database.
+    const reconcileUrl = `http://localhost/functions/v1/reconcile?calendar=${calendar.name}`;
+    const early = await rig.functions.reconcile(new Request(reconcileUrl, { method: "POST" }));
+    expect(await early.json()).toMatchObject({ confirmed: 0 });
+    const pass = await rig.functions.reconcile(new Request(`${reconcileUrl}&pending_for_seconds=0`, { method: "POST" }));
+    expect(await pass.json()).toMatchObject({ confirmed: 1 });
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["confirmed"]);
+    expect(await eventsIn(calendar.googleId)).toHaveLength(1);
+  });
+
+  it("says the calendar can't be read when free/busy reports an error for it, never 'free'", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    await control.fault({ route: "freeBusy", kind: "calendar-error", calendarId: calendar.googleId, times: 5 });
+    const answer = await callTool(rig, "check_availability", { when: "tomorrow", calendar: calendar.name });
+    expect(answer.ok).toBe(false);
+    expect(answer.say).toMatch(/can't reach the calendar/);
+    expect(answer.data.slots).toBeUndefined();
+  });
+});
