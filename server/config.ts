@@ -1,0 +1,144 @@
+/**
+ * The settings of the Node server (`npm start`), from the environment and an optional `.env` file. The
+ * variables Edge Functions read are parsed by the same schema they use (shared/config.ts), so one
+ * environment means the same thing in both; the server adds where it listens and where it keeps its
+ * files. Every missing or malformed value is explained at once, in words, with an example of a good one.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "../shared/calendar/google/index.ts";
+import { ConfigError, configProblems, databaseUrlOf, slotlineEnvSchema } from "../shared/config.ts";
+
+export { ConfigError };
+
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+export interface ServerConfig {
+  /** Where the HTTP server listens; 0 takes a free port. */
+  port: number;
+  /**
+   * The address to listen on. 127.0.0.1 by default: a tunnel (ngrok, cloudflared) on the same machine
+   * reaches it, and nothing else on the network does, which matters while VAPI_SECRET is optional. Use
+   * 0.0.0.0 inside a container.
+   */
+  host: string;
+  /** Slotline's own files, the embedded database among them. */
+  dataDir: string;
+  /** A Postgres to use instead of the embedded one: DATABASE_URL, else SUPABASE_DB_URL. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number | undefined;
+  /** Present when GOOGLE_SERVICE_ACCOUNT_JSON is set: events go to Google Calendar. */
+  google: GoogleConfig | undefined;
+  redisUrl: string | undefined;
+  vapi: { secret: string | undefined; hmacSecret: string | undefined };
+  toolBudgetMs: number | undefined;
+  metricsToken: string | undefined;
+  logLevel: LogLevel;
+}
+
+export interface GoogleConfig {
+  credentials: ServiceAccountCredentials;
+  /** The Workspace user the service account acts as (domain-wide delegation). */
+  impersonateSubject: string | undefined;
+  calendarId: string | undefined;
+  /** Another Google Calendar API root, e.g. the emulator's. */
+  calendarBaseUrl: string | undefined;
+  tokenUrl: string | undefined;
+}
+
+// As in shared/config.ts: a blank value (`PORT=` in a .env file) means "not set".
+const blankIsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankIsUnset, schema.optional());
+
+const PORT_HINT = "must be a port number from 0 to 65535, e.g. 54321";
+
+const serverEnvSchema = slotlineEnvSchema.extend({
+  PORT: optional(
+    z.coerce
+      .number({ error: PORT_HINT })
+      .int("must be a whole port number from 0 to 65535, e.g. 54321")
+      .min(0, PORT_HINT)
+      .max(65535, PORT_HINT),
+  ),
+  HOST: optional(
+    z
+      .string()
+      .regex(
+        /^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/,
+        "must be an address to listen on, without a scheme or port, e.g. 127.0.0.1 (this machine) or 0.0.0.0 (every interface)",
+      ),
+  ),
+  SLOTLINE_DATA_DIR: optional(z.string()),
+  /** The Google calendar of the seeded 'default' calendar, e.g. primary or an id ending in @group.calendar.google.com. */
+  GOOGLE_CALENDAR_ID: optional(z.string()),
+});
+
+// Settings that only mean something next to a service account.
+const NEEDS_SERVICE_ACCOUNT = ["GOOGLE_IMPERSONATE_SUBJECT", "GOOGLE_CALENDAR_ID"] as const;
+
+/**
+ * The server's configuration from an environment, with defaults. Throws a `ConfigError` that lists
+ * every problem, one line per variable, without repeating any value.
+ * @example
+ * const config = loadConfig(withEnvFile(process.env));
+ * config.port // 54321 unless PORT says otherwise
+ */
+export function loadConfig(env: Record<string, string | undefined>): ServerConfig {
+  const parsed = serverEnvSchema.safeParse(env);
+  const problems = parsed.success ? [] : configProblems(parsed.error);
+  for (const name of NEEDS_SERVICE_ACCOUNT) {
+    if (blankIsUnset(env[name]) !== undefined && blankIsUnset(env.GOOGLE_SERVICE_ACCOUNT_JSON) === undefined) {
+      problems.push(
+        `${name} is set but GOOGLE_SERVICE_ACCOUNT_JSON is not: set the service-account key too, or unset ${name} to use the calendar kept in Postgres`,
+      );
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  return {
+    port: e.PORT ?? 54321,
+    host: e.HOST ?? "127.0.0.1",
+    dataDir: e.SLOTLINE_DATA_DIR ?? "./.slotline",
+    databaseUrl: databaseUrlOf(e),
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    google: e.GOOGLE_SERVICE_ACCOUNT_JSON
+      ? {
+          // Already checked by the schema; parsed again here for the typed value.
+          credentials: parseServiceAccountCredentials(e.GOOGLE_SERVICE_ACCOUNT_JSON),
+          impersonateSubject: e.GOOGLE_IMPERSONATE_SUBJECT,
+          calendarId: e.GOOGLE_CALENDAR_ID,
+          calendarBaseUrl: e.GOOGLE_CALENDAR_BASE_URL,
+          tokenUrl: e.GOOGLE_TOKEN_URL,
+        }
+      : undefined,
+    redisUrl: e.REDIS_URL,
+    vapi: { secret: e.VAPI_SECRET, hmacSecret: e.VAPI_HMAC_SECRET },
+    toolBudgetMs: e.TOOL_BUDGET_MS,
+    metricsToken: e.METRICS_TOKEN,
+    logLevel: e.LOG_LEVEL ?? "info",
+  };
+}
+
+/**
+ * The environment with a `.env` file's values underneath it: a variable set in the environment wins
+ * over the file. A missing file is no error; an unreadable one is.
+ * @example loadConfig(withEnvFile(process.env)) // reads ./.env when it exists
+ */
+export function withEnvFile(
+  env: Record<string, string | undefined>,
+  path: string = resolve(".env"),
+): Record<string, string | undefined> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { ...env };
+    throw error;
+  }
+  const merged: Record<string, string | undefined> = { ...parseEnv(text) };
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) merged[name] = value;
+  return merged;
+}
