@@ -12,8 +12,12 @@ import type { FaultKind, RouteName } from "./emulator.ts";
 export interface FaultSpec {
   route: RouteName;
   kind: FaultKind;
-  /** How many matching requests it applies to; default 1. */
+  /** How many matching requests it applies to; default 1, or until cleared with `probability`. */
   times?: number;
+  /** Apply it to this share of matching requests, (0, 1], e.g. 0.2 for Google having a bad minute. */
+  probability?: number;
+  /** Seed for `probability`'s draws, so the same requests in the same order fail again. */
+  seed?: number;
   /** For "timeout": how long to hold the request. */
   ms?: number;
   /** Only requests for this calendar (for freeBusy "calendar-error": the calendar that errors). */

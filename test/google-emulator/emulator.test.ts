@@ -174,3 +174,41 @@ describe("Calendar API", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 });
+
+describe("injected faults", () => {
+  const statuses = async (n: number) => {
+    const seen: number[] = [];
+    for (let i = 0; i < n; i++) seen.push((await api("GET", "/calendars/cal%40example.com/events")).status);
+    return seen;
+  };
+
+  it("applies a probabilistic fault to about that share of requests, the same ones again with the same seed, until cleared", async () => {
+    await control.fault({ route: "events.list", kind: "503", probability: 0.25, seed: 7 });
+    const first = await statuses(200);
+    const failed = first.filter((s) => s === 503).length;
+    expect(failed).toBeGreaterThan(30);
+    expect(failed).toBeLessThan(70);
+    expect(first.filter((s) => s !== 503).every((s) => s === 200)).toBe(true);
+
+    await control.clearFaults();
+    expect(await statuses(20)).toEqual(Array(20).fill(200));
+    await control.fault({ route: "events.list", kind: "503", probability: 0.25, seed: 7 });
+    expect(await statuses(200)).toEqual(first);
+  });
+
+  it("counts only the requests a probabilistic fault hit against its times, and lets the spared ones reach the next fault", async () => {
+    await control.fault({ route: "events.list", kind: "429", probability: 1, times: 3 });
+    expect(await statuses(5)).toEqual([429, 429, 429, 200, 200]);
+
+    await control.fault({ route: "events.list", kind: "429", probability: 0.5, seed: 1 });
+    await control.fault({ route: "events.list", kind: "500", times: 1000 });
+    const seen = await statuses(40);
+    expect(new Set(seen)).toEqual(new Set([429, 500]));
+  });
+
+  it("refuses a probability outside (0, 1]", async () => {
+    for (const probability of [0, 1.5, -1]) {
+      await expect(control.fault({ route: "events.list", kind: "503", probability })).rejects.toThrow(/probability/);
+    }
+  });
+});

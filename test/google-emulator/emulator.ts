@@ -53,10 +53,27 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 interface Fault {
   route: RouteName;
   kind: FaultKind;
+  /** Requests it still applies to (Infinity: until cleared). */
   remaining: number;
   ms?: number;
   calendarId?: string;
   reason?: string;
+  /** The share of matching requests it applies to, (0, 1]; unset: every one. */
+  probability?: number;
+  /** Draws in [0, 1) for `probability`: seeded when the fault gave a seed, so a run can be replayed. */
+  draw?: () => number;
+}
+
+/** mulberry32: a small seeded PRNG, so a probabilistic fault with a seed fires on the same requests. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 interface RequestLogEntry {
@@ -151,19 +168,24 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       timers.add(timer);
     });
 
-  const takeFault = (route: RouteName, calendarIds: readonly string[]): Fault | undefined => {
-    const index = faults.findIndex(
+  /**
+   * The first fault that matches and fires, counted down (and dropped when used up). Faults are tried
+   * in the order they were added; a probabilistic one that does not fire lets the next one try.
+   */
+  const takeFault = (matches: (fault: Fault) => boolean): Fault | undefined => {
+    const fault = faults.find((f) => matches(f) && (f.probability === undefined || f.draw!() < f.probability));
+    if (fault === undefined) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) faults = faults.filter((f) => f !== fault);
+    return fault;
+  };
+  const takeRequestFault = (route: RouteName, calendarIds: readonly string[]) =>
+    takeFault(
       (f) =>
         f.route === route &&
         f.kind !== "calendar-error" &&
         (f.calendarId === undefined || calendarIds.includes(f.calendarId)),
     );
-    if (index < 0) return undefined;
-    const fault = faults[index]!;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) faults.splice(index, 1);
-    return fault;
-  };
 
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body);
@@ -212,7 +234,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   };
 
   const handleToken = async (req: IncomingMessage, res: ServerResponse, body: string) => {
-    const fault = takeFault("token", []);
+    const fault = takeRequestFault("token", []);
     await applyFault(fault, req, res);
     try {
       const grant = verifyJwtBearer(new URLSearchParams(body), trusted, Math.floor(Date.now() / 1000));
@@ -246,7 +268,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
         : Array.isArray(body.items)
           ? body.items.map((i) => String((i as { id?: unknown }).id))
           : [];
-    const outcome = await applyFault(takeFault(route, faultCalendars), req, res);
+    const outcome = await applyFault(takeRequestFault(route, faultCalendars), req, res);
     let status = 200;
     let answer: unknown;
     switch (route) {
@@ -257,10 +279,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
         const calendars: Record<string, unknown> = {};
         for (const item of items) {
           const id = String(item.id);
-          const broken = faults.find((f) => f.kind === "calendar-error" && f.route === "freeBusy" && f.calendarId === id);
+          const broken = takeFault((f) => f.kind === "calendar-error" && f.route === "freeBusy" && f.calendarId === id);
           if (broken) {
-            broken.remaining -= 1;
-            if (broken.remaining <= 0) faults = faults.filter((f) => f !== broken);
             calendars[id] = { errors: [{ domain: "global", reason: broken.reason ?? "backendError" }], busy: [] };
           } else if (!store.hasCalendar(id)) {
             calendars[id] = { errors: [{ domain: "global", reason: "notFound" }], busy: [] };
@@ -367,12 +387,22 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
         if (!ROUTES.includes(route) || !FAULT_KINDS.includes(kind)) {
           return sendJson(res, 400, { error: `route must be one of ${ROUTES.join(", ")}; kind one of ${FAULT_KINDS.join(", ")}` });
         }
-        const fault: Fault = { route, kind, remaining: Number(body.times ?? 1) };
+        const probability = body.probability;
+        if (probability !== undefined && (typeof probability !== "number" || !(probability > 0 && probability <= 1))) {
+          return sendJson(res, 400, { error: "probability must be a number in (0, 1]" });
+        }
+        // A probabilistic fault lasts until cleared unless it is given a number of times.
+        const fault: Fault = { route, kind, remaining: Number(body.times ?? (probability === undefined ? 1 : Infinity)) };
+        if (probability !== undefined) {
+          fault.probability = probability;
+          fault.draw = typeof body.seed === "number" ? seededRandom(body.seed) : Math.random;
+        }
         if (typeof body.ms === "number") fault.ms = body.ms;
         if (typeof body.calendarId === "string") fault.calendarId = body.calendarId;
         if (typeof body.reason === "string") fault.reason = body.reason;
         faults.push(fault);
-        return sendJson(res, 201, fault);
+        const { draw: _draw, ...described } = fault;
+        return sendJson(res, 201, { ...described, remaining: Number.isFinite(fault.remaining) ? fault.remaining : null });
       }
       case "DELETE /__emulator/faults":
         faults = [];
