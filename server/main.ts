@@ -1,0 +1,151 @@
+/**
+ * `npm start`: Slotline on this machine, serving the same handlers as the Edge Functions at
+ * http://localhost:54321/functions/v1/<name> (the URL shape of `supabase start`).
+ *
+ * With no settings: an embedded Postgres (PGlite, on disk in SLOTLINE_DATA_DIR) with the real
+ * migrations, and the calendar kept in Postgres. With DATABASE_URL, Google credentials or REDIS_URL
+ * (environment or .env), it uses those instead. Startup says which.
+ */
+import { join, resolve } from "node:path";
+import { Temporal } from "@js-temporal/polyfill";
+import { reconcile } from "../shared/booking/reconcile.ts";
+import { slotlineFunctions } from "../shared/http/functions.ts";
+import { slotlineServices } from "../shared/services.ts";
+import { connectPostgres, type Sql } from "../shared/store/postgres-ledger.ts";
+import { connectRedis } from "../shared/store/redis.ts";
+import { ConfigError, loadConfig, withEnvFile, type ServerConfig } from "./config.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.ts";
+import { serveFunctions } from "./host.ts";
+import { applyMigrations } from "./migrate.ts";
+
+const REPO = resolve(import.meta.dirname, "..");
+/** The long-lived server does what pg_cron and a scheduled `reconcile` call do for a deployment. */
+const HOUSEKEEPING_MS = 60_000;
+
+export interface RunningSlotline {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything; resolves once the server is listening.
+ * @example const slotline = await startSlotline(loadConfig(withEnvFile(process.env)), console.log);
+ */
+export async function startSlotline(config: ServerConfig, say: (line: string) => void): Promise<RunningSlotline> {
+  let embedded: EmbeddedPostgres | undefined;
+  let sql: Sql;
+  let databaseLabel: string;
+  if (config.databaseUrl) {
+    sql = connectPostgres(config.databaseUrl, { max: config.databasePoolSize ?? 10 });
+    const [row] = await sql`select to_regclass('slotline.calendars') is not null as ready`;
+    if (!row?.ready) {
+      await sql.end();
+      throw new Error(
+        "DATABASE_URL points at a database without Slotline's tables. Apply the migrations first: " +
+          "`npx supabase db push --db-url <url>` (or `supabase db push` for a linked project).",
+      );
+    }
+    databaseLabel = `postgres (${new URL(config.databaseUrl).host})`;
+  } else {
+    const dataDir = resolve(config.dataDir);
+    embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, "db") });
+    sql = connectPostgres(embedded.url, { max: config.databasePoolSize ?? 8 });
+    const applied = await applyMigrations(sql, {
+      migrationsDir: join(REPO, "supabase/migrations"),
+      bootstrapFiles: [join(REPO, "supabase/bootstrap/supabase-roles.sql")],
+    });
+    if (applied.length > 0) say(`  applied ${applied.length} migration(s): ${applied.map((m) => m.version).join(", ")}`);
+    databaseLabel = `embedded PGlite (${join(dataDir, "db")})`;
+  }
+
+  if (config.google?.calendarId) {
+    // GOOGLE_CALENDAR_ID names the Google calendar of the 'default' calendar.
+    await sql`update slotline.calendars set provider = 'google', google_calendar_id = ${config.google.calendarId}, updated_at = now()
+               where name = 'default' and (provider, google_calendar_id) is distinct from ('google', ${config.google.calendarId})`;
+  }
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  const services = slotlineServices({
+    sql,
+    databaseLabel,
+    google: config.google
+      ? {
+          credentials: config.google.credentials,
+          subject: config.google.impersonateSubject,
+          calendarBaseUrl: config.google.calendarBaseUrl,
+          tokenUrl: config.google.tokenUrl,
+        }
+      : undefined,
+    redis,
+    vapiSecret: config.vapi.secret,
+    vapiHmacSecret: config.vapi.hmacSecret,
+    toolBudgetMs: config.toolBudgetMs,
+    log: config.logLevel === "silent" || config.logLevel === "warn" || config.logLevel === "error" ? null : undefined,
+  });
+  const functions = slotlineFunctions(services);
+  const host = await serveFunctions(functions, { port: config.port, hostname: config.host });
+
+  const housekeeping = setInterval(() => {
+    void (async () => {
+      await services.deps.ledger.sweepExpiredClaims();
+      await reconcile(services.deps, {}, { deadline: Date.now() + 20_000 });
+    })().catch((error: unknown) => say(`  housekeeping failed: ${error instanceof Error ? error.message : String(error)}`));
+  }, HOUSEKEEPING_MS);
+  housekeeping.unref();
+
+  const calendars = await services.deps.ledger.listCalendars();
+  say(`Slotline is listening on ${host.url}`);
+  say(`  database:  ${databaseLabel}`);
+  say(`  calendar:  ${config.google ? "Google Calendar" : "local (events kept in Postgres)"}; ${calendars.map((c) => `${c.name} (${c.provider}, ${c.timeZone})`).join(", ")}`);
+  say(`  redis:     ${config.redisUrl ? new URL(config.redisUrl).host : "off"}`);
+  say(`  vapi auth: ${config.vapi.secret ? "Bearer secret" : config.vapi.hmacSecret ? "HMAC" : "off (set VAPI_SECRET before exposing this server)"}`);
+  say(`  functions: ${Object.keys(functions).map((name) => `${host.url}/functions/v1/${name}`).join("\n             ")}`);
+  say(`Try it: npm run demo`);
+
+  return {
+    url: host.url,
+    async close() {
+      clearInterval(housekeeping);
+      await host.close();
+      redis?.disconnect();
+      await sql.end({ timeout: 5 });
+      await embedded?.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: ServerConfig;
+  try {
+    config = loadConfig(withEnvFile(process.env));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      console.error("Fix these in the environment or in .env (see .env.example), then run npm start again.");
+      process.exit(1);
+    }
+    throw error;
+  }
+  const started = Temporal.Now.instant();
+  const slotline = await startSlotline(config, (line) => console.log(line)).catch((error: unknown) => {
+    console.error(`Slotline could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+  console.log(`  ready in ${Temporal.Now.instant().since(started).total("milliseconds").toFixed(0)} ms`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    slotline.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+if (import.meta.filename === process.argv[1] || process.argv[1]?.endsWith("server/main.ts")) await main();
