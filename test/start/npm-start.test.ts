@@ -1,0 +1,102 @@
+/**
+ * What a new user does: `npm start` on a fresh data directory (embedded PGlite, local calendar, no
+ * accounts), then a phone call against it through supabase-js, the demo conversation, each answer
+ * checked. Then a restart on the same directory keeps the bookings.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, expect, it } from "vitest";
+import { runDemoCall } from "../../scripts/demo/conversation.ts";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), "slotline-start-"));
+const running: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** `npm start` as a user runs it, with only PORT and SLOTLINE_DATA_DIR set; resolves when it listens. */
+async function npmStart(port: number): Promise<{ child: ChildProcess; output: () => string }> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: String(port), SLOTLINE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const child = spawn("npm", ["start", "--silent"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  running.push(child);
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += String(chunk)));
+  child.stderr?.on("data", (chunk) => (output += String(chunk)));
+  const until = Date.now() + 110_000;
+  while (!/Slotline is listening on/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > until) throw new Error(`npm start did not listen within 110 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { child, output: () => output };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  process.kill(-(child.pid as number), "SIGTERM");
+  await exited;
+}
+
+afterAll(async () => {
+  for (const child of running) await stop(child).catch(() => {});
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it("serves the demo conversation from a fresh npm start, and keeps bookings across a restart", async () => {
+  const port = await freePort();
+  const first = await npmStart(port);
+  expect(first.output()).toMatch(/database: +embedded PGlite/);
+  expect(first.output()).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${port}/functions/v1/vapi`));
+
+  const url = `http://127.0.0.1:${port}`;
+  const turns = await runDemoCall({ url });
+  const step = (name: string) => {
+    const turn = turns.find((t) => t.step === name);
+    if (!turn) throw new Error(`no ${name} turn`);
+    return turn;
+  };
+  expect(step("availability").ok).toBe(true);
+  expect(step("availability").say).toMatch(/^I have .+your time, .+ in Arizona/);
+  expect(step("booking").say).toMatch(/^You're all set, Jane: you're booked for /);
+  expect(step("retry").say).toBe(step("booking").say);
+  expect(step("retry").data.booking_id).toBe(step("booking").data.booking_id);
+  expect(step("competitor").ok).toBe(false);
+  expect(step("competitor").say).toMatch(/^Sorry, that time was just taken\. I can offer /);
+  expect(step("reschedule").say).toMatch(/^Done: your appointment is moved from /);
+  expect(step("find").say).toMatch(/^I have you down for /);
+  expect(step("cancel").say).toMatch(/is cancelled\.$/);
+
+  // One more booking, then a restart on the same data directory: it is still there.
+  const keep = await fetch(`${url}/functions/v1/book-appointment`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ slot_time: step("availability").data.slots[2].start, call_id: "restart-check", lead_name: "Kept Across", lead_phone: "+15205550100" }),
+  }).then((r) => r.json() as Promise<{ success: boolean; supabase_record_id: string }>);
+  expect(keep.success).toBe(true);
+  await stop(first.child);
+
+  const second = await npmStart(port);
+  expect(second.output()).not.toMatch(/applied \d+ migration/);
+  const again = await fetch(`${url}/functions/v1/book-appointment`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ slot_time: step("availability").data.slots[2].start, call_id: "restart-check", lead_name: "Kept Across", lead_phone: "+15205550100" }),
+  }).then((r) => r.json() as Promise<{ success: boolean; supabase_record_id: string }>);
+  expect(again).toMatchObject({ success: true, supabase_record_id: keep.supabase_record_id });
+  const health = await fetch(`${url}/functions/v1/health`);
+  expect(health.status).toBe(200);
+  await stop(second.child);
+}, 240_000);
