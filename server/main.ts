@@ -42,7 +42,7 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
       await sql.end();
       throw new Error(
         "DATABASE_URL points at a database without Slotline's tables. Apply the migrations first: " +
-          "`npx supabase db push --db-url <url>` (or `supabase db push` for a linked project).",
+          "`npx supabase db push --remote=<url>` (or `npx supabase db push` for a linked project).",
       );
     }
     databaseLabel = `postgres (${new URL(config.databaseUrl).host})`;
