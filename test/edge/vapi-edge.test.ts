@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../harness/net.ts";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectTestDatabase, createTestCalendar, slotStart, testDatabaseUrl } from "../harness/database.ts";
 import { TEST_CREDENTIALS, toolCallsMessage } from "../harness/slotline.ts";
@@ -22,15 +22,6 @@ let deno: ChildProcess;
 let url: string;
 let output = "";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 beforeAll(async () => {
   sql = connectTestDatabase();

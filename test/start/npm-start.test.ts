@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../harness/net.ts";
 import { afterAll, expect, it } from "vitest";
 import { runDemoCall } from "../../scripts/demo/conversation.ts";
 
@@ -16,15 +16,6 @@ const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "slotline-start-"));
 const running: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** `npm start` as a user runs it, with only PORT and SLOTLINE_DATA_DIR set; resolves when it listens. */
 async function npmStart(port: number): Promise<{ child: ChildProcess; output: () => string }> {

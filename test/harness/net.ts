@@ -1,0 +1,14 @@
+/** Network helpers for tests that start servers of their own. */
+import { createServer } from "node:net";
+
+/** A TCP port free on 127.0.0.1 right now (for a child process that must be told its port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
