@@ -18,7 +18,7 @@ import { createAccessTokenSource, type AccessTokenSource } from "./access-token.
 import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "./credentials.ts";
 import { MAX_FREEBUSY_CALENDARS, chunk, mergeBusy, splitRange } from "./free-busy-window.ts";
 import { calendarErrorFromFreeBusyReason } from "./google-error.ts";
-import { googleRequest, type GoogleRequestContext, type RetryPolicy } from "./google-request.ts";
+import { googleRequest, type GoogleRequestContext, type GoogleRequestEvent, type RetryPolicy } from "./google-request.ts";
 import {
   freeBusyResponseSchema,
   googleEventListSchema,
@@ -59,6 +59,8 @@ export interface GoogleCalendarConfig {
   freeBusyCacheTtlMs?: number;
   /** Pre-built token source (shared across providers); overrides credentials/tokenUrl handling. */
   tokens?: AccessTokenSource;
+  /** Every failed attempt and every retry of a Calendar API call, for metrics (see GoogleRequestEvent). */
+  onEvent?: ((event: GoogleRequestEvent) => void) | undefined;
 }
 
 /** The provider plus what only Google has. */
@@ -162,6 +164,7 @@ export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalend
     requestTimeoutMs,
     defaultBudgetMs: config.defaultBudgetMs ?? 10_000,
     retry: { baseDelayMs: 100, maxDelayMs: 2000, maxAttempts: 6, ...config.retry },
+    onEvent: config.onEvent,
   };
   const invitesAttendees = config.subject !== undefined;
   const cacheTtlMs = config.freeBusyCacheTtlMs ?? 0;

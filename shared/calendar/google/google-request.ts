@@ -31,6 +31,24 @@ export interface GoogleRequestContext {
   /** Deadline used when the caller gives none, relative to now. */
   defaultBudgetMs: number;
   retry: RetryPolicy;
+  /** Told of every failed attempt and every retry, for metrics; must not throw (errors are ignored). */
+  onEvent?: ((event: GoogleRequestEvent) => void) | undefined;
+}
+
+/**
+ * What happened on the way to an answer: an attempt that failed (Google's error, a network failure, a
+ * timeout; a 401 before the one token refresh included), and each retry that followed one.
+ */
+export type GoogleRequestEvent =
+  | { type: "error"; what: string; attempt: number; error: CalendarError }
+  | { type: "retry"; what: string; attempt: number; delayMs: number; error: CalendarError };
+
+function emit(ctx: GoogleRequestContext, event: GoogleRequestEvent): void {
+  try {
+    ctx.onEvent?.(event);
+  } catch {
+    // Observation is best effort.
+  }
 }
 
 export interface GoogleRequest {
@@ -104,6 +122,8 @@ export async function googleRequest(
         // The token may have been revoked or expired early: refresh once, retry at once.
         refreshedAfter401 = true;
         ctx.tokens.invalidate(token);
+        emit(ctx, { type: "error", what: request.what, attempt: attempts, error: outcome.error });
+        emit(ctx, { type: "retry", what: request.what, attempt: attempts, delayMs: 0, error: outcome.error });
         attempts -= 1;
         continue;
       }
@@ -114,12 +134,14 @@ export async function googleRequest(
       if (!(error instanceof CalendarError)) throw error;
       failure = error;
     }
+    emit(ctx, { type: "error", what: request.what, attempt: attempts, error: failure });
 
     if (failure.kind === "deadline") throw failure.cause === undefined && last ? deadlineError(request.what, last) : failure;
     if (!failure.retryable || attempts >= ctx.retry.maxAttempts) throw failure;
     last = failure;
     const delay = Math.max(backoffDelay(attempts, ctx.retry, ctx.random), retryAfter);
     if (ctx.now() + delay >= deadline) throw deadlineError(request.what, failure);
+    emit(ctx, { type: "retry", what: request.what, attempt: attempts, delayMs: delay, error: failure });
     await sleep(delay, signal);
   }
 }

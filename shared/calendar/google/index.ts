@@ -11,4 +11,4 @@ export { createAccessTokenSource, CALENDAR_SCOPE, GOOGLE_TOKEN_URL } from "./acc
 export type { AccessTokenSource, AccessTokenSourceConfig } from "./access-token.ts";
 export { parseServiceAccountCredentials } from "./credentials.ts";
 export type { ServiceAccountCredentials } from "./credentials.ts";
-export type { RetryPolicy } from "./google-request.ts";
+export type { GoogleRequestEvent, RetryPolicy } from "./google-request.ts";
