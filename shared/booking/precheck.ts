@@ -32,8 +32,10 @@ const LEAVE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis
 export interface RedisPrecheckOptions {
   /** Longest wait for Redis before going on without it; default 25 ms. */
   timeoutMs?: number;
-  /** Called when Redis failed or was slow, for metrics. */
+  /** Called when Redis failed or was slow, with why. */
   onSkip?: (reason: string) => void;
+  /** Called with every `enter` outcome (entered, busy, skipped), for metrics; must not throw. */
+  onOutcome?: (outcome: PrecheckOutcome) => void;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
@@ -52,6 +54,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | "timeout">
 export function redisPrecheck(redis: RedisCommands, options: RedisPrecheckOptions = {}): SlotPrecheck {
   const timeoutMs = options.timeoutMs ?? 25;
   const key = (slotKey: string) => `slotline:booking:${slotKey}`;
+  const told = (outcome: PrecheckOutcome): PrecheckOutcome => {
+    try {
+      options.onOutcome?.(outcome);
+    } catch {
+      // Observation is best effort.
+    }
+    return outcome;
+  };
   return {
     async enter(slotKey, owner, ttlMs) {
       try {
@@ -59,12 +69,12 @@ export function redisPrecheck(redis: RedisCommands, options: RedisPrecheckOption
         const previous = await withTimeout(redis.set(key(slotKey), owner, "PX", ttlMs, "NX", "GET"), timeoutMs);
         if (previous === "timeout") {
           options.onSkip?.("timeout");
-          return "skipped";
+          return told("skipped");
         }
-        return previous === null || previous === owner ? "entered" : "busy";
+        return told(previous === null || previous === owner ? "entered" : "busy");
       } catch (error) {
         options.onSkip?.(error instanceof Error ? error.message : String(error));
-        return "skipped";
+        return told("skipped");
       }
     },
     async leave(slotKey, owner) {
