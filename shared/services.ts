@@ -9,8 +9,10 @@ import { redisPrecheck, type RedisCommands } from "./booking/precheck.ts";
 import { createGoogleCalendar, type GoogleCalendarConfig } from "./calendar/google/index.ts";
 import type { HealthProbe } from "./http/health.ts";
 import type { SlotlineServices } from "./http/functions.ts";
+import { slotlineMetrics, type Metrics, type MetricsOptions } from "./observability/metrics.ts";
 import { jsonLineLog, observers, type ToolCallObserver } from "./observability/tool-calls.ts";
 import { localCalendar } from "./store/local-calendar.ts";
+import { postgresMetricsStore } from "./store/metrics-store.ts";
 import { postgresLedger, type Sql } from "./store/postgres-ledger.ts";
 
 export interface ServiceSettings {
@@ -27,6 +29,13 @@ export interface ServiceSettings {
   /** Where the one-line JSON logs go; default console.log. Pass null to keep quiet. */
   log?: ((line: string) => void) | null;
   observe?: ToolCallObserver;
+  /**
+   * Counts kept in memory and added to Postgres every few seconds (the `metrics` function reads the
+   * sums). On by default; `false` turns counting off and the metrics function answers 404.
+   */
+  metrics?: false | Omit<MetricsOptions, "store"> | undefined;
+  /** METRICS_TOKEN: the Bearer token the metrics function wants, when set. */
+  metricsToken?: string | undefined;
   /** Test clocks; default the real time. */
   now?: () => Temporal.Instant;
 }
@@ -37,12 +46,32 @@ export interface ServiceSettings {
  * const functions = slotlineFunctions(services);
  */
 export function slotlineServices(settings: ServiceSettings): SlotlineServices {
-  const google = settings.google ? createGoogleCalendar({ freeBusyCacheTtlMs: 15_000, ...settings.google }) : undefined;
+  const log = settings.log === null ? undefined : (settings.log ?? ((line: string) => console.log(line)));
+  const metrics: Metrics | undefined =
+    settings.metrics === false
+      ? undefined
+      : slotlineMetrics({
+          store: postgresMetricsStore(settings.sql),
+          onFlushError: (error) =>
+            log?.(JSON.stringify({ level: "warn", msg: "metrics flush failed", time: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) })),
+          ...settings.metrics,
+        });
+  const googleEvents = settings.google?.onEvent;
+  const google = settings.google
+    ? createGoogleCalendar({
+        freeBusyCacheTtlMs: 15_000,
+        ...settings.google,
+        onEvent: (event) => {
+          metrics?.googleEvent(event);
+          googleEvents?.(event);
+        },
+      })
+    : undefined;
   const deps: BookingDeps = {
     ledger: postgresLedger(settings.sql),
     providers: { local: localCalendar(settings.sql), google },
     now: settings.now ?? (() => Temporal.Now.instant()),
-    precheck: settings.redis ? redisPrecheck(settings.redis) : undefined,
+    precheck: settings.redis ? redisPrecheck(settings.redis, metrics ? { onOutcome: metrics.precheck } : {}) : undefined,
   };
   const probes: HealthProbe[] = [{ name: "database", check: () => settings.sql`select 1` }];
   if (google) {
@@ -66,7 +95,9 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     deps,
     secrets: { secret: settings.vapiSecret, hmacSecret: settings.vapiHmacSecret },
     probes,
-    observe: observers(settings.log === null ? undefined : jsonLineLog(settings.log), settings.observe),
+    observe: observers(log === undefined ? undefined : jsonLineLog(log), settings.observe, metrics?.toolCall),
+    metrics,
+    metricsToken: settings.metricsToken,
     describe: {
       database: settings.databaseLabel ?? "postgres",
       calendar: google ? "google" : "local",

@@ -5,10 +5,12 @@
  */
 import type { BookingDeps } from "../booking/deps.ts";
 import { reconcile } from "../booking/reconcile.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { ToolCallObserver } from "../observability/tool-calls.ts";
 import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
 import { json, readBody } from "./body.ts";
 import { healthHandler, type HealthProbe } from "./health.ts";
+import { metricsHandler } from "./metrics.ts";
 import { bookAppointmentHandler, checkAvailabilityHandler } from "./rest.ts";
 import { vapiHandler } from "./vapi.ts";
 
@@ -20,13 +22,17 @@ export interface SlotlineServices {
   secrets: VapiSecrets;
   probes: HealthProbe[];
   observe?: ToolCallObserver | undefined;
+  /** This instance's metrics (already observing tool calls through `observe`); undefined when off. */
+  metrics?: Metrics | undefined;
+  /** METRICS_TOKEN; when set, the metrics function wants it as a Bearer token. */
+  metricsToken?: string | undefined;
   /** Which database and calendar are in use, for the health answer. */
   describe?: Record<string, string>;
   toolBudgetMs?: number | undefined;
   clock?: () => number;
 }
 
-export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile"] as const;
+export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
@@ -42,6 +48,7 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
     "book-appointment": bookAppointmentHandler(common),
     health: healthHandler({ probes: services.probes, ...(services.describe ? { describe: services.describe } : {}) }),
     reconcile: reconcileHandler(services),
+    metrics: metricsHandler({ metrics: services.metrics, token: services.metricsToken }),
   };
 }
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import type { Temporal } from "@js-temporal/polyfill";
-import { slotlineFunctions, type FunctionName, type Handler } from "../../shared/http/functions.ts";
+import { slotlineFunctions, type FunctionName, type Handler, type SlotlineServices } from "../../shared/http/functions.ts";
 import type { ToolCallRecord } from "../../shared/observability/tool-calls.ts";
 import { slotlineServices, type ServiceSettings } from "../../shared/services.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
@@ -18,6 +18,8 @@ export const TEST_CREDENTIALS = readFileSync(new URL("../fixtures/google/service
 export interface Rig {
   functions: Record<FunctionName, Handler>;
   records: ToolCallRecord[];
+  /** What the functions were built from (e.g. `services.metrics`, to flush this rig's counts). */
+  services: SlotlineServices;
 }
 
 export function slotlineRig(
@@ -43,7 +45,7 @@ export function slotlineRig(
       : {}),
     ...options.settings,
   });
-  return { functions: slotlineFunctions(services), records };
+  return { functions: slotlineFunctions(services), records, services };
 }
 
 export function control(emulator: GoogleEmulator): EmulatorControl {

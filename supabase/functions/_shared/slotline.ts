@@ -11,6 +11,9 @@ import { connectRedis } from "../../../shared/store/redis.ts";
 
 let built: { functions: Record<FunctionName, Handler> } | undefined;
 
+/** Supabase's edge runtime global: keeps a worker alive until background work (a metrics write) ends. */
+const edgeRuntime = (globalThis as { EdgeRuntime?: { waitUntil(work: Promise<unknown>): void } }).EdgeRuntime;
+
 export function slotline(): { functions: Record<FunctionName, Handler> } {
   if (built) return built;
   const env = readSlotlineEnv(Deno.env.toObject());
@@ -31,6 +34,13 @@ export function slotline(): { functions: Record<FunctionName, Handler> } {
     vapiHmacSecret: env.VAPI_HMAC_SECRET,
     toolBudgetMs: env.TOOL_BUDGET_MS,
     log: env.LOG_LEVEL === "silent" ? null : undefined,
+    metrics: { waitUntil: edgeRuntime ? (work) => edgeRuntime.waitUntil(work) : undefined },
+    metricsToken: env.METRICS_TOKEN,
+  });
+  // A worker being shut down writes what it counted since its last write.
+  addEventListener("beforeunload", () => {
+    const flushed = services.metrics?.flush();
+    if (flushed && edgeRuntime) edgeRuntime.waitUntil(flushed);
   });
   built = { functions: slotlineFunctions(services) };
   return built;

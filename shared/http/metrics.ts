@@ -1,0 +1,47 @@
+/**
+ * The `metrics` function: Prometheus text of every instance's counts, summed in Postgres. GET only.
+ * With METRICS_TOKEN set, a scrape must carry `Authorization: Bearer <token>` (Prometheus:
+ * `authorization: { credentials: <token> }`); without it the function is open.
+ */
+import type { Metrics } from "../observability/metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../observability/prometheus.ts";
+import { timingSafeEqual } from "../vapi/auth.ts";
+
+export interface MetricsHandlerOptions {
+  /** Undefined when metrics are off: the function answers 404. */
+  metrics: Metrics | undefined;
+  /** METRICS_TOKEN: when set, the Bearer token every scrape must present. */
+  token?: string | undefined;
+}
+
+const encoder = new TextEncoder();
+
+function text(body: string, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers } });
+}
+
+/**
+ * @example
+ * Deno.serve(metricsHandler({ metrics, token: env.METRICS_TOKEN }));
+ * // curl -H "authorization: Bearer $METRICS_TOKEN" .../functions/v1/metrics
+ */
+export function metricsHandler(options: MetricsHandlerOptions): (request: Request) => Promise<Response> {
+  const expected = options.token ? encoder.encode(options.token) : undefined;
+  return async (request) => {
+    if (request.method !== "GET") return text("GET this URL for Prometheus metrics.\n", 405, { allow: "GET" });
+    if (expected) {
+      const presented = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1]?.trim() ?? "";
+      if (!timingSafeEqual(encoder.encode(presented), expected)) {
+        return text("unauthorized\n", 401, { "www-authenticate": 'Bearer realm="metrics"' });
+      }
+    }
+    if (!options.metrics) return text("Metrics are off in this deployment.\n", 404);
+    try {
+      const samples = await options.metrics.read();
+      return new Response(renderPrometheus(samples), { status: 200, headers: { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" } });
+    } catch {
+      // A failed scrape is what Prometheus should see (up == 0); the cause is the database's health.
+      return text("The metrics store could not be read.\n", 503);
+    }
+  };
+}
