@@ -40,8 +40,11 @@ export const slotlineEnvSchema = z.object({
   REDIS_URL: optional(z.string().refine((value) => /^rediss?:\/\/.+/.test(value), { message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379" })),
   VAPI_SECRET: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
   VAPI_HMAC_SECRET: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
-  /** Milliseconds each tool call may take before it answers "I couldn't reach the calendar". */
-  TOOL_BUDGET_MS: optional(z.coerce.number().int().min(500).max(15_000, "must be between 500 and 15000, e.g. 5000")),
+  /**
+   * Milliseconds each tool call may take before it answers "I couldn't reach the calendar". At most
+   * 6500: the published Vapi tool timeout is 8 s and a failed write gets 1.5 s to clean up after it.
+   */
+  TOOL_BUDGET_MS: optional(z.coerce.number().int().min(500).max(6_500, "must be between 500 and 6500 (the Vapi tool timeout is 8 s), e.g. 5000")),
   METRICS_TOKEN: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
   LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], { error: "must be one of debug, info, warn, error, silent" })),
 });

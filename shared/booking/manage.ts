@@ -15,7 +15,10 @@ import { calendarOfClaim, listOf, type ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
 import { bookingSystemTrouble } from "./speech.ts";
 
-/** Who is asking: the caller's number and the call, as Vapi reports them. */
+/**
+ * Who is asking, as Vapi reports it: the number the call comes from (caller ID) and the call itself.
+ * Never a number the caller says: anyone can say anyone's number.
+ */
 export interface CallerIdentity {
   phone?: string | null | undefined;
   callId?: string | null | undefined;
@@ -45,9 +48,9 @@ export type BookingLookup =
  */
 export async function findCallerBookings(deps: BookingDeps, identity: CallerIdentity, calendarId?: string): Promise<BookingLookup> {
   const phone = phoneKey(identity.phone);
-  if (phone === null && !identity.callId) {
-    return { kind: "none", say: "I need the phone number the booking was made with. What number did you book under?" };
-  }
+  const noCallerId =
+    "I can only look up bookings made from the number you're calling from, and I can't see your number on this call. Could you call back from the phone you booked with?";
+  if (phone === null && !identity.callId) return { kind: "none", say: noCallerId };
   try {
     const queries = [
       phone === null ? Promise.resolve([]) : deps.ledger.findBookings({ phone, ...(calendarId ? { calendarId } : {}) }),
@@ -59,12 +62,13 @@ export async function findCallerBookings(deps: BookingDeps, identity: CallerIden
       .filter((claim) => !seen.has(claim.id) && seen.add(claim.id))
       .sort((a, b) => a.startsAt.epochMilliseconds - b.startsAt.epochMilliseconds);
     if (bookings.length === 0) {
-      return { kind: "none", say: "I couldn't find any upcoming appointment under that number. Would you like to make one?" };
+      if (phone === null) return { kind: "none", say: noCallerId };
+      return { kind: "none", say: "I couldn't find any upcoming appointment under the number you're calling from. Would you like to make one?" };
     }
     return { kind: "found", bookings };
   } catch (error) {
     if (isLedgerError(error, "unavailable")) return { kind: "failed", say: bookingSystemTrouble() };
-    if (isLedgerError(error, "invalid")) return { kind: "none", say: "I need the phone number the booking was made with. What number did you book under?" };
+    if (isLedgerError(error, "invalid")) return { kind: "none", say: noCallerId };
     throw error;
   }
 }
@@ -212,8 +216,10 @@ export async function rescheduleAppointment(
       budget,
     );
     if (outcome.kind !== "booked") return { kind: "booking", outcome };
-    const from = (await deps.ledger.getClaim(old.id)) ?? old;
-    await removeBookingEvent(deps, target.calendar, from, budget);
+    const from: Claim = { ...old, status: "cancelled" };
+    // Only once the swap is committed does the old event go; until then (the database dropped the
+    // confirmation) the old booking stands and the reconciler finishes the move and the removal.
+    if (outcome.claim.status === "confirmed") await removeBookingEvent(deps, target.calendar, from, budget);
     return { kind: "moved", from, to: outcome.claim, replayed: outcome.replayed };
   } catch (error) {
     if (isLedgerError(error, "unavailable")) return { kind: "answer", ok: false, say: bookingSystemTrouble() };

@@ -5,6 +5,7 @@
  */
 import type { BookingDeps } from "../booking/deps.ts";
 import { reconcile } from "../booking/reconcile.ts";
+import { isLedgerError } from "../store/errors.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { ToolCallObserver } from "../observability/tool-calls.ts";
 import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
@@ -70,13 +71,19 @@ export function reconcileHandler(services: SlotlineServices): Handler {
     const requested = new URL(request.url).searchParams.get("pending_for_seconds");
     const pendingForSeconds = requested !== null && /^\d{1,6}$/.test(requested) ? Number(requested) : 120;
     const calendarName = new URL(request.url).searchParams.get("calendar");
-    let calendarId: string | undefined;
-    if (calendarName !== null) {
-      const calendar = await services.deps.ledger.getCalendar({ name: calendarName });
-      if (calendar === null) return json({ error: `No calendar named "${calendarName.slice(0, 64)}".` }, 404);
-      calendarId = calendar.id;
+    try {
+      let calendarId: string | undefined;
+      if (calendarName !== null) {
+        const calendar = await services.deps.ledger.getCalendar({ name: calendarName });
+        if (calendar === null) return json({ error: `No calendar named "${calendarName.slice(0, 64)}".` }, 404);
+        calendarId = calendar.id;
+      }
+      const report = await reconcile(services.deps, { pendingForSeconds, ...(calendarId ? { calendarId } : {}) }, { deadline: clock() + 20_000 });
+      return json(report);
+    } catch (error) {
+      // The next scheduled pass tries again; say why this one could not run.
+      if (isLedgerError(error)) return json({ error: `The reconciler could not run: ${error.message}` }, 503);
+      throw error;
     }
-    const report = await reconcile(services.deps, { pendingForSeconds, ...(calendarId ? { calendarId } : {}) }, { deadline: clock() + 20_000 });
-    return json(report);
   };
 }

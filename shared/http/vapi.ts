@@ -29,6 +29,8 @@ export interface VapiHandlerOptions {
 }
 
 export const DEFAULT_TOOL_BUDGET_MS = 5000;
+/** Tool calls run per message; the rest are answered with a refusal. */
+export const MAX_CALLS_PER_MESSAGE = 10;
 const SORRY = "Sorry, something went wrong on my side while doing that. Could you try again in a moment?";
 
 /**
@@ -93,7 +95,15 @@ export function vapiHandler(options: VapiHandlerOptions): (request: Request) => 
         return json({ result: result.result ?? result.error ?? "" });
       }
       case "tool-calls": {
-        const results = await Promise.all(parsed.calls.map((call) => answer(call, parsed.context, arrivedAt)));
+        // A real turn asks for a few tools at once; past the cap each extra call is answered, not run,
+        // so one message cannot set off a thousand bookings.
+        const results = await Promise.all(
+          parsed.calls.map((call, index) =>
+            index < MAX_CALLS_PER_MESSAGE
+              ? answer(call, parsed.context, arrivedAt)
+              : Promise.resolve(toolResult(call, { ok: false, say: "That's more requests at once than I can handle. Could we take them one at a time?" })),
+          ),
+        );
         return json({ results });
       }
     }

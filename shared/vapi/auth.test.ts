@@ -51,3 +51,17 @@ describe("timingSafeEqual", () => {
     expect(timingSafeEqual(e.encode(""), e.encode(""))).toBe(true);
   });
 });
+
+describe("both credentials configured", () => {
+  it("accepts either the Bearer secret or a valid signature, and refuses neither", async () => {
+    const body = new TextEncoder().encode('{"message":{}}');
+    const now = Date.now();
+    const secrets = { secret: "bearer-secret-value", hmacSecret: "hmac-secret-value" };
+    expect(await verifyVapiRequest(new Headers({ authorization: "Bearer bearer-secret-value" }), body, secrets, now)).toEqual({ ok: true });
+    const timestamp = String(now);
+    const signature = await signVapiBody("hmac-secret-value", timestamp, body);
+    expect(await verifyVapiRequest(new Headers({ "x-signature": signature, "x-timestamp": timestamp }), body, secrets, now)).toEqual({ ok: true });
+    const refused = await verifyVapiRequest(new Headers({ authorization: "Bearer nope" }), body, secrets, now);
+    expect(refused.ok).toBe(false);
+  });
+});

@@ -50,27 +50,36 @@ export async function verifyVapiRequest(
   secrets: VapiSecrets,
   nowMs: number,
 ): Promise<VerifyResult> {
-  if (secrets.secret) {
-    const authorization = headers.get("authorization") ?? "";
-    const bearer = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
-    const presented = bearer ?? headers.get("x-vapi-secret") ?? "";
-    if (!timingSafeEqual(encoder.encode(presented), encoder.encode(secrets.secret))) {
-      return { ok: false, reason: "missing or wrong Vapi secret" };
-    }
+  // A Vapi credential is either a Bearer token or an HMAC key: with both configured, either one passes.
+  const checks: (() => Promise<VerifyResult>)[] = [];
+  if (secrets.secret) checks.push(async () => verifySecret(headers, secrets.secret as string));
+  if (secrets.hmacSecret) checks.push(() => verifyHmac(headers, rawBody, secrets.hmacSecret as string, secrets.maxSkewMs, nowMs));
+  if (checks.length === 0) return { ok: true };
+  const reasons: string[] = [];
+  for (const check of checks) {
+    const result = await check();
+    if (result.ok) return result;
+    reasons.push(result.reason);
   }
-  if (secrets.hmacSecret) {
-    const signature = (headers.get("x-signature") ?? "").trim().toLowerCase().replace(/^sha256=/, "");
-    const timestamp = (headers.get("x-timestamp") ?? "").trim();
-    if (!signature || !timestamp) return { ok: false, reason: "missing x-signature or x-timestamp" };
-    const numeric = Number(timestamp);
-    const sentMs = Number.isFinite(numeric) ? (numeric < 1e12 ? numeric * 1000 : numeric) : Date.parse(timestamp);
-    if (!Number.isFinite(sentMs) || Math.abs(nowMs - sentMs) > (secrets.maxSkewMs ?? 5 * 60_000)) {
-      return { ok: false, reason: "x-timestamp is missing, malformed or older than five minutes" };
-    }
-    const expected = await signVapiBody(secrets.hmacSecret, timestamp, rawBody);
-    if (!timingSafeEqual(encoder.encode(signature), encoder.encode(expected))) {
-      return { ok: false, reason: "x-signature does not match the body" };
-    }
+  return { ok: false, reason: reasons.join("; ") };
+}
+
+function verifySecret(headers: Headers, secret: string): VerifyResult {
+  const authorization = headers.get("authorization") ?? "";
+  const bearer = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
+  const presented = bearer ?? headers.get("x-vapi-secret") ?? "";
+  return timingSafeEqual(encoder.encode(presented), encoder.encode(secret)) ? { ok: true } : { ok: false, reason: "missing or wrong Vapi secret" };
+}
+
+async function verifyHmac(headers: Headers, rawBody: Uint8Array, hmacSecret: string, maxSkewMs: number | undefined, nowMs: number): Promise<VerifyResult> {
+  const signature = (headers.get("x-signature") ?? "").trim().toLowerCase().replace(/^sha256=/, "");
+  const timestamp = (headers.get("x-timestamp") ?? "").trim();
+  if (!signature || !timestamp) return { ok: false, reason: "missing x-signature or x-timestamp" };
+  const numeric = Number(timestamp);
+  const sentMs = Number.isFinite(numeric) ? (numeric < 1e12 ? numeric * 1000 : numeric) : Date.parse(timestamp);
+  if (!Number.isFinite(sentMs) || Math.abs(nowMs - sentMs) > (maxSkewMs ?? 5 * 60_000)) {
+    return { ok: false, reason: "x-timestamp is missing, malformed or older than five minutes" };
   }
-  return { ok: true };
+  const expected = await signVapiBody(hmacSecret, timestamp, rawBody);
+  return timingSafeEqual(encoder.encode(signature), encoder.encode(expected)) ? { ok: true } : { ok: false, reason: "x-signature does not match the body" };
 }

@@ -123,7 +123,9 @@ export function parseVapiRequest(body: unknown): VapiRequest {
   if (m.type === "function-call") {
     if (!m.functionCall) return { kind: "invalid", problem: "the function call has no name" };
     const { value, problem } = argumentsOf(m.functionCall.parameters);
-    const id = `function-call:${context.callId ?? "unknown"}:${m.functionCall.name}`;
+    // The legacy message has no call id of its own. Its timestamp tells two calls of one tool in a call
+    // apart, while a resent message (same body) keeps the same id and so stays one request.
+    const id = `function-call:${context.callId ?? "unknown"}:${m.functionCall.name}:${context.timestampMs ?? "no-timestamp"}`;
     const toolCall: ToolCall = problem === undefined ? { id, name: m.functionCall.name, arguments: value } : { id, name: m.functionCall.name, arguments: value, argumentsProblem: problem };
     return { kind: "function-call", call: toolCall, context };
   }

@@ -57,7 +57,7 @@ export const bookAppointmentArgs = z.object({
   ),
   duration_minutes: minutes.describe("Length in minutes, when longer than one slot."),
   name: z.string().max(200).describe("The caller's full name, as they said it."),
-  phone: text(40).describe("A phone number to reach the caller, if different from the number they are calling from."),
+  phone: text(40).describe("A phone number to reach the caller, only if different from the number they are calling from."),
   email: text(254).describe("The caller's email address, if they gave one."),
   notes: text(2000).describe("Anything the business should know (reason for the visit), in a sentence."),
   caller_time_zone: callerTimeZone,
@@ -66,7 +66,6 @@ export const bookAppointmentArgs = z.object({
 
 export const cancelAppointmentArgs = z.object({
   booking_id: text(64).describe("The booking_id from find_booking or book_appointment. Leave empty to cancel the caller's only upcoming appointment."),
-  phone: text(40).describe("The number the booking was made under, only when the call has no caller ID (web calls)."),
   reason: text(500).describe("Why the caller is cancelling, if they said."),
   caller_time_zone: callerTimeZone,
 });
@@ -78,12 +77,10 @@ export const rescheduleAppointmentArgs = z.object({
     .max(200)
     .describe("The new time: the ISO start time from check_availability (preferred) or the caller's words."),
   duration_minutes: minutes.describe("New length in minutes; default the booking's current length."),
-  phone: text(40).describe("The number the booking was made under, only when the call has no caller ID (web calls)."),
   caller_time_zone: callerTimeZone,
 });
 
 export const findBookingArgs = z.object({
-  phone: text(40).describe("The number the booking was made under, only when the call has no caller ID (web calls)."),
   caller_time_zone: callerTimeZone,
 });
 
@@ -108,7 +105,8 @@ export const TOOLS = {
     speech: { start: "Booking that now.", delayed: "Almost done, the calendar is taking a moment." },
   },
   cancel_appointment: {
-    description: "Cancel the caller's own upcoming appointment (matched by the number they are calling from).",
+    description:
+      "Cancel the caller's own upcoming appointment: one booked from the number they are calling from, or earlier in this call.",
     args: cancelAppointmentArgs,
     speech: { start: "Let me cancel that.", delayed: "One moment." },
   },
@@ -119,7 +117,7 @@ export const TOOLS = {
     speech: { start: "Let me move that for you.", delayed: "Almost done." },
   },
   find_booking: {
-    description: "Look up the caller's upcoming appointments (by the number they are calling from).",
+    description: "Look up the caller's upcoming appointments: those booked from the number they are calling from, or earlier in this call.",
     args: findBookingArgs,
     speech: { start: "Let me look that up.", delayed: "One moment." },
   },

@@ -9,10 +9,10 @@ import type { z } from "zod";
 import type { SlotSearchResult } from "../availability/index.ts";
 import { searchSlots } from "../booking/availability.ts";
 import { bookAppointment, type BookingOutcome } from "../booking/book.ts";
-import { chooseCalendar, listOf, type ResolvedCalendar } from "../booking/calendars.ts";
+import { calendarOfClaim, chooseCalendar, listOf, type ResolvedCalendar } from "../booking/calendars.ts";
 import type { BookingDeps, Budget } from "../booking/deps.ts";
 import { holdSlot } from "../booking/hold.ts";
-import { cancelAppointment, findCallerBookings, rescheduleAppointment, spokenBooking, type CallerIdentity } from "../booking/manage.ts";
+import { cancelAppointment, findCallerBookings, phoneKey, rescheduleAppointment, spokenBooking, type CallerIdentity } from "../booking/manage.ts";
 import { bookingSystemTrouble, calendarTrouble, takenWithAlternatives } from "../booking/speech.ts";
 import { readToolTime } from "../booking/when.ts";
 import { isLedgerError } from "../store/errors.ts";
@@ -127,10 +127,49 @@ function idempotencyKey(scope: Scope): string {
   return `vapi:${scope.context.callId ?? "no-call"}:${scope.call.id}`;
 }
 
-/** By voice, the caller is who Vapi says is calling; a spoken number counts only without caller ID. */
-function identityOf(scope: Scope, phone: string | undefined): CallerIdentity {
-  return { phone: scope.context.customerNumber ?? phone ?? null, callId: scope.context.callId };
+/** By voice, the caller is who Vapi says is calling (caller ID) or this same call, never a spoken number. */
+function identityOf(scope: Scope): CallerIdentity {
+  return { phone: scope.context.customerNumber, callId: scope.context.callId };
 }
+
+/** The calendar a booking lives in (its zone is how its times are said), or undefined. */
+async function calendarOfBooking(scope: Scope, claim: Claim): Promise<ResolvedCalendar | undefined> {
+  const choice = await calendarOfClaim(scope.deps, claim.calendarId);
+  return choice.ok ? choice.calendar : undefined;
+}
+
+/** "Friday, January 23rd at 3pm" in the caller's zone, adding the booking's own zone when it differs. */
+async function sayBooking(scope: Scope, claim: Claim, callerZone: string): Promise<string> {
+  const calendar = await calendarOfBooking(scope, claim);
+  return spokenBooking(claim, callerZone, scope.now, calendar?.settings.timeZone);
+}
+
+/**
+ * The booking a cancel or reschedule is about, for its calendar (rules, zone): the one named, else the
+ * caller's only upcoming one. Undefined when that is not yet clear (the operation then says why).
+ */
+async function bookingInQuestion(scope: Scope, bookingId: string | undefined): Promise<Claim | undefined> {
+  if (bookingId !== undefined) {
+    return UUID.test(bookingId) ? ((await scope.deps.ledger.getClaim(bookingId)) ?? undefined) : undefined;
+  }
+  const lookup = await findCallerBookings(scope.deps, identityOf(scope));
+  const confirmed = lookup.kind === "found" ? lookup.bookings.filter((b) => b.status === "confirmed") : [];
+  return confirmed.length === 1 ? confirmed[0] : undefined;
+}
+
+/** The caller's zone, read against a booking's calendar when there is one, else the call's calendar. */
+async function zoneFor(scope: Scope, said: string | undefined, claim: Claim | undefined) {
+  const calendar = claim ? await calendarOfBooking(scope, claim) : undefined;
+  if (calendar === undefined) {
+    const where = await setting(scope, { caller_time_zone: said });
+    return where.ok ? { ok: true as const, calendar: where.calendar, callerZone: where.callerZone } : where;
+  }
+  const zone = resolveZone(said, calendar.settings.timeZone);
+  if (!zone.ok) return { ok: false as const, run: say(false, "unknown-zone", zone.message) };
+  return { ok: true as const, calendar, callerZone: zone.zone };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function slotData(result: SlotSearchResult) {
   return result.slots.map((slot) => ({ start: slot.startIso, end: slot.endIso, spoken: slot.spoken }));
@@ -224,7 +263,14 @@ async function hold(scope: Scope, args: Args<"hold_slot">): Promise<ToolRun> {
 }
 
 async function book(scope: Scope, args: Args<"book_appointment">): Promise<ToolRun> {
-  const where = await setting(scope, args);
+  // A hold knows its calendar: booking it must not depend on the model naming the calendar again.
+  let calendarName = args.calendar;
+  if (args.hold_id !== undefined && calendarName === undefined && UUID.test(args.hold_id)) {
+    const hold = await scope.deps.ledger.getClaim(args.hold_id);
+    const holdCalendar = hold ? await calendarOfBooking(scope, hold) : undefined;
+    calendarName = holdCalendar?.record.name;
+  }
+  const where = await setting(scope, { ...args, calendar: calendarName });
   if (!where.ok) return where.run;
   const { calendar, callerZone } = where;
   const name = args.name.trim();
@@ -249,13 +295,20 @@ async function book(scope: Scope, args: Args<"book_appointment">): Promise<ToolR
       idempotencyKey: idempotencyKey(scope),
       callId: scope.context.callId,
       toolCallId: scope.call.id,
-      caller: { name, phone: args.phone ?? scope.context.customerNumber, email: args.email },
-      notes: args.notes,
+      // The number calling is who owns the booking (cancel and reschedule match it); a different
+      // contact number the caller gives goes with the notes.
+      caller: { name, phone: scope.context.customerNumber ?? args.phone, email: args.email },
+      notes: contactNotes(args.notes, scope.context.customerNumber, args.phone),
       callerZone,
     },
     scope.budget,
   );
   return { ...bookingAnswer(scope, outcome, calendar, callerZone, name, assumed), calendar: calendar.record.name };
+}
+
+function contactNotes(notes: string | undefined, callerId: string | null, contact: string | undefined): string | undefined {
+  if (contact === undefined || callerId === null || phoneKey(contact) === phoneKey(callerId)) return notes;
+  return notes === undefined ? `Contact number: ${contact}` : `${notes} (Contact number: ${contact})`;
 }
 
 function bookingAnswer(scope: Scope, outcome: BookingOutcome, calendar: ResolvedCalendar, callerZone: string, name: string, assumed: boolean): ToolRun {
@@ -283,23 +336,24 @@ function bookingAnswer(scope: Scope, outcome: BookingOutcome, calendar: Resolved
 }
 
 async function cancel(scope: Scope, args: Args<"cancel_appointment">): Promise<ToolRun> {
-  const zone = await callerZoneOnly(scope, args.caller_time_zone);
+  const zone = await zoneFor(scope, args.caller_time_zone, await bookingInQuestion(scope, args.booking_id));
   if (!zone.ok) return zone.run;
   const outcome = await cancelAppointment(
     scope.deps,
-    { bookingId: args.booking_id, identity: identityOf(scope, args.phone), callerZone: zone.callerZone, reason: args.reason },
+    { bookingId: args.booking_id, identity: identityOf(scope), callerZone: zone.callerZone, reason: args.reason },
     scope.budget,
   );
   if (outcome.kind === "answer") return say(outcome.ok, outcome.ok ? "unchanged" : "refused", outcome.say, choicesData(outcome.choices));
-  const when = spokenBooking(outcome.claim, zone.callerZone, scope.now);
+  const when = await sayBooking(scope, outcome.claim, zone.callerZone);
   return say(true, outcome.replayed ? "cancelled-replayed" : "cancelled", `Your appointment on ${when} is cancelled.`, { booking_id: outcome.claim.id, status: "cancelled" });
 }
 
 async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): Promise<ToolRun> {
-  const where = await setting(scope, {});
-  if (!where.ok) return where.run;
-  const zone = resolveZone(args.caller_time_zone, where.calendar.settings.timeZone);
-  if (!zone.ok) return say(false, "unknown-zone", zone.message);
+  // The new time is read in the booking's own calendar (its zone and hours), not the call's default.
+  const found = await zoneFor(scope, args.caller_time_zone, await bookingInQuestion(scope, args.booking_id));
+  if (!found.ok) return found.run;
+  const where = { calendar: found.calendar };
+  const zone = { zone: found.callerZone };
   const time = readToolTime(args.new_start, { now: scope.now, callerZone: zone.zone, settings: where.calendar.settings });
   if (time.kind === "question") return say(false, "question", time.say);
   if (time.kind === "window") return say(false, "question", "Which exact time would you like to move it to?");
@@ -307,7 +361,7 @@ async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): P
     scope.deps,
     {
       bookingId: args.booking_id,
-      identity: identityOf(scope, args.phone),
+      identity: identityOf(scope),
       newStart: time.at,
       durationMinutes: args.duration_minutes,
       callerZone: zone.zone,
@@ -327,7 +381,7 @@ async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): P
     }
     case "moved": {
       const when = spokenDateTime(outcome.to.startsAt, zone.zone, scope.now, { businessZone: where.calendar.settings.timeZone });
-      const before = spokenBooking(outcome.from, zone.zone, scope.now);
+      const before = await sayBooking(scope, outcome.from, zone.zone);
       return say(true, outcome.replayed ? "moved-replayed" : "moved", `Done: your appointment is moved from ${before} to ${when}.`, {
         ...bookingData(outcome.to, where.calendar),
         previous_booking_id: outcome.from.id,
@@ -337,22 +391,15 @@ async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): P
 }
 
 async function find(scope: Scope, args: Args<"find_booking">): Promise<ToolRun> {
-  const zone = await callerZoneOnly(scope, args.caller_time_zone);
-  if (!zone.ok) return zone.run;
-  const lookup = await findCallerBookings(scope.deps, identityOf(scope, args.phone));
+  const lookup = await findCallerBookings(scope.deps, identityOf(scope));
   if (lookup.kind === "failed") return say(false, "database-unavailable", lookup.say);
   if (lookup.kind === "none") return say(true, "none", lookup.say, { bookings: [] });
-  const said = lookup.bookings.slice(0, 4).map((b) => spokenBooking(b, zone.callerZone, scope.now));
+  const zone = await zoneFor(scope, args.caller_time_zone, lookup.bookings[0]);
+  if (!zone.ok) return zone.run;
+  const said = await Promise.all(lookup.bookings.slice(0, 4).map((b) => sayBooking(scope, b, zone.callerZone)));
   const sentence =
     lookup.bookings.length === 1 ? `I have you down for ${said[0]}.` : `I have ${lookup.bookings.length} appointments for you: ${listOf(said)}.`;
   return say(true, "found", sentence, choicesData(lookup.bookings) ?? {});
-}
-
-/** For tools that work across calendars: the caller's zone, read against the default calendar's. */
-async function callerZoneOnly(scope: Scope, said: string | undefined) {
-  const where = await setting(scope, { caller_time_zone: said });
-  if (!where.ok) return where;
-  return { ok: true as const, callerZone: where.callerZone };
 }
 
 function choicesData(choices: Claim[] | undefined) {

@@ -290,8 +290,10 @@ begin
           or (v_new.status = 'confirmed' and v_new.calendar_event_id = p_calendar_event_id)) then
     perform slotline.refuse_transition(v_new, 'complete the reschedule of');
   end if;
-  -- Already cancelled (the caller cancelled it meanwhile) is fine: the new booking is still wanted.
-  if v_old.status not in ('confirmed', 'cancelled') then
+  -- Only a booking that is still confirmed can be moved. Cancelled already means another reschedule
+  -- of it won (two moves of one booking at once must not leave two bookings) or the caller cancelled
+  -- it meanwhile; either way this move is refused and its saga releases the new slot.
+  if v_old.status <> 'confirmed' and not (v_new.status = 'confirmed' and v_old.failure_reason = 'rescheduled') then
     raise exception using errcode = 'SL422',
       message = format('Cannot complete the reschedule of claim %s: the booking it replaces, %s, is %s.',
         v_new.id, v_old.id, v_old.status);
@@ -316,7 +318,8 @@ comment on function slotline.complete_reschedule(uuid, text) is
   'Finishes a reschedule in one transaction: the new claim (pending, replacing a booking) becomes '
   'confirmed with its event id and the booking it replaces becomes cancelled (reason rescheduled). '
   'Both already done: unchanged. SL404 unknown claim; SL422 when the claim replaces nothing, is not '
-  'pending, or the replaced booking is neither confirmed nor cancelled; SL400 without an event id.';
+  'pending, or the replaced booking is no longer confirmed (moved by another reschedule, or cancelled); '
+  'SL400 without an event id.';
 
 -- ---------------------------------------------------------------------------------------------------
 -- The reconciler

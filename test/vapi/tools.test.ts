@@ -280,3 +280,38 @@ describe("Vapi credentials", () => {
     void calendar;
   });
 });
+
+describe("who may see and change a booking", () => {
+  it("on a call without caller ID, finds only this call's bookings; a spoken number is not proof", async () => {
+    const { rig, calendar } = await setUp();
+    const owner = "+16025550175";
+    await callTool(rig, "book_appointment", { start: iso(slotStart(9, 2)), name: "Owner", calendar: calendar.name }, { customerNumber: owner });
+    const stranger = await callTool(rig, "find_booking", { phone: owner }, { customerNumber: null });
+    expect(stranger.say).toMatch(/can't see your number on this call/);
+    expect(stranger.data.bookings).toEqual([]);
+
+    const callId = randomUUID();
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(9, 4)), name: "Web Caller", phone: "+16025550176", calendar: calendar.name }, { customerNumber: null, callId });
+    const mine = await callTool(rig, "find_booking", {}, { customerNumber: null, callId });
+    expect(mine.data.bookings.map((b: { booking_id: string }) => b.booking_id)).toEqual([booked.data.booking_id]);
+    const cancelled = await callTool(rig, "cancel_appointment", { booking_id: booked.data.booking_id }, { customerNumber: null, callId });
+    expect(cancelled.ok).toBe(true);
+  });
+
+  it("keeps the calling number as the owner and a different contact number in the notes", async () => {
+    const { rig, calendar } = await setUp();
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(9, 6)), name: "Pat Lee", phone: "+14805550111", calendar: calendar.name }, { customerNumber: "+16025550222" });
+    const [row] = await sql`select caller_phone, notes from slotline.slot_claims where id = ${booked.data.booking_id}::uuid`;
+    expect(row).toMatchObject({ caller_phone: "+16025550222", notes: "Contact number: +14805550111" });
+  });
+
+  it("books a hold in a named calendar without the calendar being named again", async () => {
+    const calendar = await createTestCalendar(sql);
+    const rig = slotlineRig(sql);
+    const callId = randomUUID();
+    const held = await callTool(rig, "hold_slot", { start: iso(slotStart(9, 8)), calendar: calendar.name }, { callId });
+    const booked = await callTool(rig, "book_appointment", { hold_id: held.data.hold_id, name: "Hold Only" }, { callId });
+    expect(booked.ok).toBe(true);
+    expect(booked.data.booking_id).toBe(held.data.hold_id);
+  });
+});

@@ -1,7 +1,7 @@
 begin;
 \ir _claims-fixture.psql
 
-select plan(16);
+select plan(17);
 
 -- The booking to move (9:00, confirmed) and its replacement (11:00, pending, pointing at it).
 create function pg_temp.id(p_key text) returns uuid language sql stable as
@@ -55,13 +55,21 @@ select throws_ok($$ select slotline.complete_reschedule(pg_temp.id('new-failed')
 select is((slotline.get_claim(pg_temp.id('old-kept'))).status::text, 'confirmed',
   'The booking a failed replacement was to replace should stay confirmed');
 
--- The caller cancelled the old booking meanwhile: the new one is still wanted.
+-- The caller cancelled the old booking meanwhile, or another move of it won: this move is refused.
 select pg_temp.replacement(19, 'new-of-cancelled', pg_temp.booking(18, 'old-cancelled'));
 select slotline.cancel_booking(pg_temp.id('old-cancelled'), 'caller asked');
-select is((slotline.complete_reschedule(pg_temp.id('new-of-cancelled'), 'evt-nc')).status::text, 'confirmed',
-  'A reschedule whose old booking was already cancelled should still confirm the new one');
+select throws_ok($$ select slotline.complete_reschedule(pg_temp.id('new-of-cancelled'), 'evt-nc') $$, 'SL422', null,
+  'A reschedule whose old booking was cancelled meanwhile should be refused, not leave a second booking');
 select is((slotline.get_claim(pg_temp.id('old-cancelled'))).failure_reason, 'caller asked',
-  'An already cancelled booking should keep its own cancellation reason');
+  'A refused reschedule should leave the cancelled booking as it was');
+
+-- Two moves of one booking at once: the first to complete wins, the second is refused.
+select pg_temp.booking(21, 'moved-twice');
+select pg_temp.replacement(22, 'move-a', pg_temp.id('moved-twice'));
+select pg_temp.replacement(23, 'move-b', pg_temp.id('moved-twice'));
+select slotline.complete_reschedule(pg_temp.id('move-a'), 'evt-move-a');
+select throws_ok($$ select slotline.complete_reschedule(pg_temp.id('move-b'), 'evt-move-b') $$, 'SL422', null,
+  'A second move of a booking another move already replaced should be refused: one booking stays one');
 
 -- The reconciler confirmed the new claim first: completing still cancels the old booking.
 select pg_temp.replacement(21, 'new-confirmed', pg_temp.booking(20, 'old-left'));
