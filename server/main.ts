@@ -79,6 +79,7 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     vapiSecret: config.vapi.secret,
     vapiHmacSecret: config.vapi.hmacSecret,
     toolBudgetMs: config.toolBudgetMs,
+    metricsToken: config.metricsToken,
     log: config.logLevel === "silent" || config.logLevel === "warn" || config.logLevel === "error" ? null : undefined,
   });
   const functions = slotlineFunctions(services);
