@@ -17,6 +17,9 @@ const edgeRuntime = (globalThis as { EdgeRuntime?: { waitUntil(work: Promise<unk
 export function slotline(): { functions: Record<FunctionName, Handler> } {
   if (built) return built;
   const env = readSlotlineEnv(Deno.env.toObject());
+  if (!env.VAPI_SECRET && !env.VAPI_HMAC_SECRET) {
+    console.warn("Slotline: neither VAPI_SECRET nor VAPI_HMAC_SECRET is set, so anyone who knows this URL can call the tools. Set one with `supabase secrets set`.");
+  }
   const url = databaseUrlOf(env);
   if (!url) throw new Error("Set SUPABASE_DB_URL (Supabase sets it for deployed functions) or DATABASE_URL.");
   const services = slotlineServices({
