@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark under bench/, against a throwaway Postgres (or BENCH_DATABASE_URL).
+# `npm run bench -- vapi-latency vapi-race`: only those. Redis is used when it answers at REDIS_URL
+# (default 127.0.0.1:6379); the with-Redis scenarios are skipped otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision.sh
@@ -8,7 +10,15 @@ source scripts/test-db.sh
 TEST_DATABASE_URL="${BENCH_DATABASE_URL:-${TEST_DATABASE_URL:-}}"
 test_db_start
 export BENCH_DATABASE_URL="$TEST_DATABASE_URL"
-for bench in bench/*.ts; do
-  echo "== $bench"
+benches=()
+if [ $# -gt 0 ]; then
+  for name in "$@"; do benches+=("bench/${name%.ts}.ts"); done
+else
+  benches=(bench/*.ts)
+fi
+for bench in "${benches[@]}"; do
+  echo "== $bench (load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown))"
+  started=$SECONDS
   npx --no-install tsx "$bench"
+  echo "== $bench took $((SECONDS - started)) s"
 done

@@ -1,7 +1,7 @@
 /**
  * Shared by every benchmark: percentiles, machine facts, and dated result files in bench/results/.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -59,4 +59,73 @@ export function writeResults(name: string, results: Record<string, unknown>): st
   const file = path.join(dir, `${name}-${date}.json`);
   writeFileSync(file, `${JSON.stringify({ benchmark: name, ranAt: new Date().toISOString(), machine: machine(), ...results }, null, 2)}\n`);
   return file;
+}
+
+/**
+ * The newest results file of this benchmark already in bench/results/ (read before a run writes its
+ * own, so a second run on one day compares with the first), or undefined on a first run.
+ */
+export function previousResults(name: string): { file: string; results: Record<string, unknown> } | undefined {
+  const dir = path.join(import.meta.dirname, "..", "results");
+  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d{4}-\\d{2}-\\d{2}\\.json$`);
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => pattern.test(f)).sort();
+  } catch {
+    return undefined;
+  }
+  const newest = files[files.length - 1];
+  if (newest === undefined) return undefined;
+  const file = path.join(dir, newest);
+  return { file, results: JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> };
+}
+
+/**
+ * current / previous for every figure named in `fields` found at the same place in both results
+ * (a ratio above 1 is slower, or for rates faster); figures only one of them has are left out.
+ *
+ * @example
+ * ratios({ a: { p99: 2 } }, { a: { p99: 3 } }) // { "a.p99": 1.5 }
+ */
+export function ratios(previous: unknown, current: unknown, fields: readonly string[] = ["p50", "p99", "perSecond"]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (before: unknown, now: unknown, at: string) => {
+    if (typeof before !== "object" || before === null || typeof now !== "object" || now === null) return;
+    for (const [key, value] of Object.entries(now)) {
+      const old = (before as Record<string, unknown>)[key];
+      const where = at === "" ? key : `${at}.${key}`;
+      if (fields.includes(key) && typeof value === "number" && typeof old === "number" && old > 0) {
+        out[where] = Math.round((value / old) * 100) / 100;
+      } else {
+        walk(old, value, where);
+      }
+    }
+  };
+  walk(previous, current, "");
+  return out;
+}
+
+export interface Target {
+  /** What is promised, e.g. "availability p99 < 5 ms at Google 0 ms". */
+  target: string;
+  /** The figure measured; NaN when the scenario's answers were not what it measures (counted missed). */
+  value: number;
+  /** Whether it is met; a benchmark states this and goes on (no failing exit code for a missed target). */
+  met: boolean;
+}
+
+/** A target checked against a measured figure: below `limit` (or, with `atLeast`, at least it). */
+export function target(description: string, value: number, limit: number, atLeast = false): Target {
+  const met = Number.isFinite(value) && (atLeast ? value >= limit : value < limit);
+  return { target: description, value: Math.round(value * 1000) / 1000, met };
+}
+
+/** Ratios as wrapped lines of `name ratio`, for the console. */
+export function formatRatios(file: string, figures: Record<string, number>): string {
+  const entries = Object.entries(figures).map(([name, ratio]) => `${name} ${ratio}x`);
+  return entries.length === 0 ? `nothing to compare with ${file}` : `this run / ${file}:\n  ${entries.join("\n  ")}`;
+}
+
+export function formatTargets(targets: readonly Target[]): string {
+  return targets.map((t) => `  ${t.met ? "met    " : "MISSED "} ${t.target}: ${t.value}`).join("\n");
 }
