@@ -24,6 +24,9 @@ export interface SlotQuery {
   allowCached?: boolean;
 }
 
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
 export type SlotAnswer =
   | { ok: true; result: SlotSearchResult; busy: BusyInterval[] }
   | { ok: false; say: string; reason: "calendar-unavailable" };
@@ -39,8 +42,11 @@ export async function searchSlots(deps: BookingDeps, calendar: ResolvedCalendar,
   const slotMs = Math.max(query.durationMinutes ?? settings.slotMinutes, settings.slotMinutes) * 60_000;
   const bufferMs = (settings.bufferBeforeMinutes + settings.bufferAfterMinutes) * 60_000;
   const earliest = now.epochMilliseconds;
-  const fromMs = Math.max(earliest, query.window?.start.epochMilliseconds ?? earliest) - bufferMs;
-  const toMs = horizonEnd(settings, now).epochMilliseconds + slotMs + bufferMs;
+  // Widened to the whole minute before and the whole hour after, so the same question asked again
+  // while a free/busy answer is cached asks for the same range and finds it (the horizon moves with
+  // the clock: an exact range never repeats). The extra time is outside anything the search offers.
+  const fromMs = Math.floor((Math.max(earliest, query.window?.start.epochMilliseconds ?? earliest) - bufferMs) / MINUTE_MS) * MINUTE_MS;
+  const toMs = Math.ceil((horizonEnd(settings, now).epochMilliseconds + slotMs + bufferMs) / HOUR_MS) * HOUR_MS;
   const from = Temporal.Instant.fromEpochMilliseconds(fromMs);
   const to = Temporal.Instant.fromEpochMilliseconds(Math.max(toMs, fromMs + slotMs));
 
