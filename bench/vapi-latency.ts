@@ -26,7 +26,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import inspector from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
-import { formatRatios, formatSummary, formatTargets, previousResults, ratios, summarize, target, writeResults, type Summary } from "./lib/report.ts";
+import { describePrevious, formatRatios, formatSummary, formatTargets, previousResults, ratios, summarize, target, writeResults, type Summary } from "./lib/report.ts";
 import {
   bareHandler,
   benchDatabaseUrl,
@@ -374,12 +374,12 @@ const results = {
   everyAnswerOk,
   targets,
   // Ratios of this run's p50 and p99 to the previous file's, per scenario (phases left out).
-  comparedWith: previous ? { file: path.basename(previous.file), ratios: ratios(withoutPhases(previous.results.scenarios), withoutPhases(scenarios)) } : null,
+  comparedWith: previous ? { ...describePrevious(previous), ratios: ratios(withoutPhases(previous.results.scenarios), withoutPhases(scenarios)) } : null,
 };
 
 console.log(`targets (noisy 2-core machine; load average ${load.join(" ")}):\n${formatTargets(targets)}`);
 console.log(`every answer HTTP 200: ${everyAnswer200}; every tool answered as a result: ${everyAnswerOk}`);
-if (results.comparedWith) console.log(formatRatios(results.comparedWith.file, results.comparedWith.ratios));
+if (results.comparedWith) console.log(formatRatios(`${results.comparedWith.file} (${String(results.comparedWith.ranAt)})`, results.comparedWith.ratios));
 console.log("written to", writeResults("vapi-latency", results));
 
 redis?.disconnect();

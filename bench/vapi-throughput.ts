@@ -12,10 +12,9 @@
  * through the same Request/Response path, and `select 1` on the pool; ratios are to these.
  */
 import os from "node:os";
-import path from "node:path";
 import { Temporal } from "@js-temporal/polyfill";
 import { connectPostgres } from "../shared/store/postgres-ledger.ts";
-import { formatRatios, formatTargets, previousResults, ratios, summarize, target, writeResults, type Summary } from "./lib/report.ts";
+import { describePrevious, formatRatios, formatTargets, previousResults, ratios, summarize, target, writeResults, type Summary } from "./lib/report.ts";
 import {
   bareHandler,
   benchDatabaseUrl,
@@ -183,10 +182,10 @@ const results = {
   scenarios,
   vsBaseline,
   targets,
-  comparedWith: previous ? { file: path.basename(previous.file), ratios: ratios(previous.results.scenarios, scenarios, ["perSecond", "cpuMsPerCall"]) } : null,
+  comparedWith: previous ? { ...describePrevious(previous), ratios: ratios(previous.results.scenarios, scenarios, ["perSecond", "cpuMsPerCall"]) } : null,
 };
 console.log(`checks (noisy 2-core machine; load average ${load.join(" ")}):\n${formatTargets(targets)}`);
-if (results.comparedWith) console.log(formatRatios(results.comparedWith.file, results.comparedWith.ratios));
+if (results.comparedWith) console.log(formatRatios(`${results.comparedWith.file} (${String(results.comparedWith.ranAt)})`, results.comparedWith.ratios));
 console.log("written to", writeResults("vapi-throughput", results));
 
 redis?.disconnect();

@@ -80,6 +80,12 @@ export function previousResults(name: string): { file: string; results: Record<s
   return { file, results: JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> };
 }
 
+/** What a comparison names: the previous file, when it ran and at which commit. */
+export function describePrevious(previous: { file: string; results: Record<string, unknown> }): { file: string; ranAt: unknown; commit: unknown } {
+  const versions = previous.results.versions as { commit?: unknown } | undefined;
+  return { file: path.basename(previous.file), ranAt: previous.results.ranAt, commit: versions?.commit ?? null };
+}
+
 /**
  * current / previous for every figure named in `fields` found at the same place in both results
  * (a ratio above 1 is slower, or for rates faster); figures only one of them has are left out.
