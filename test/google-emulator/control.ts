@@ -18,7 +18,7 @@ export interface FaultSpec {
   probability?: number;
   /** Seed for `probability`'s draws, so the same requests in the same order fail again. */
   seed?: number;
-  /** For "timeout": how long to hold the request. */
+  /** For "timeout" and "slow": how long to hold the request. */
   ms?: number;
   /** Only requests for this calendar (for freeBusy "calendar-error": the calendar that errors). */
   calendarId?: string;

@@ -206,6 +206,24 @@ describe("injected faults", () => {
     expect(new Set(seen)).toEqual(new Set([429, 500]));
   });
 
+  it("does a slow write even when the client gave up waiting, where a timeout drops it", async () => {
+    const gaveUp = async (kind: "slow" | "timeout", id: string) => {
+      await control.fault({ route: "events.insert", kind, ms: 300 });
+      const aborted = await fetch(`${emulator.url}/calendar/v3/calendars/cal%40example.com/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(event(id)),
+        signal: AbortSignal.timeout(100),
+      }).catch((error: Error) => error.name);
+      expect(aborted).toBe("TimeoutError");
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return (await api("GET", `/calendars/cal%40example.com/events/${id}`)).status;
+    };
+    expect(await gaveUp("slow", "lateinsert1")).toBe(200);
+    expect(await gaveUp("timeout", "droppedinsert1")).toBe(404);
+    expect((await control.requests("events.insert")).map((r) => r.status)).toEqual(["dropped", "dropped"]);
+  });
+
   it("refuses a probability outside (0, 1]", async () => {
     for (const probability of [0, 1.5, -1]) {
       await expect(control.fault({ route: "events.list", kind: "503", probability })).rejects.toThrow(/probability/);

@@ -41,6 +41,11 @@ export const FAULT_KINDS = [
   "503",
   /** Hold the request for `ms` (default 60 s); if the client is still there, then handle it. */
   "timeout",
+  /**
+   * Hold the request for `ms` (default 60 s), then handle it whether or not the client is still there
+   * (a write lands after the client gave up, as at Google); the answer reaches only a client that waited.
+   */
+  "slow",
   /** Drop the connection before doing anything. */
   "reset",
   /** Do the work (the event is written), then drop the connection: the response is lost. */
@@ -205,7 +210,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   };
 
   /** Applies an injected error fault, if any; returns true when it answered. */
-  const applyFault = async (fault: Fault | undefined, req: IncomingMessage, res: ServerResponse): Promise<"answered" | "after-write" | "continue"> => {
+  const applyFault = async (fault: Fault | undefined, req: IncomingMessage, res: ServerResponse): Promise<"answered" | "after-write" | "continue" | "late"> => {
     if (!fault) return "continue";
     switch (fault.kind) {
       case "429":
@@ -226,6 +231,9 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
         await sleep(fault.ms ?? 60_000);
         if (req.socket.destroyed || res.writableEnded) throw new DroppedConnection();
         return "continue";
+      case "slow":
+        await sleep(fault.ms ?? 60_000);
+        return "late";
       case "fail-after-write":
         return "after-write";
       case "calendar-error":
@@ -335,7 +343,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       case "token":
         throw new Error("unreachable");
     }
-    if (outcome === "after-write") throw new DroppedConnection();
+    if (outcome === "after-write" || (outcome === "late" && req.socket.destroyed)) throw new DroppedConnection();
     if (status === 204) {
       res.writeHead(204);
       res.end();
