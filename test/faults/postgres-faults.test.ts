@@ -1,0 +1,245 @@
+/**
+ * Postgres failing under the booking saga: connections killed while requests run, a pool of one with
+ * more callers than it can serve, and statements cut by statement_timeout while a row or lock is held
+ * elsewhere. Every caller still gets HTTP 200 and a sentence; afterwards nothing is half-written that
+ * the reconciler cannot finish.
+ *
+ * Each rig gets a pool of its own with its own application_name, so killing its connections never
+ * touches the other test files that share this database.
+ */
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Temporal } from "@js-temporal/polyfill";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectPostgres, type ConnectOptions, type Sql } from "../../shared/store/postgres-ledger.ts";
+import { emulatorControl, type EmulatorControl } from "../google-emulator/control.ts";
+import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
+import { connectTestDatabase, createTestCalendar, slotStart, testDatabaseUrl } from "../harness/database.ts";
+import { callTool, slotlineRig, type Rig } from "../harness/slotline.ts";
+import { attemptBooking, audit, emulatorEvents, localEvents, reconcileNow, report, type Attempt, type AuditCounts } from "./audit.ts";
+
+let sql: Sql;
+let emulator: GoogleEmulator;
+let control: EmulatorControl;
+const pools: Sql[] = [];
+
+beforeAll(async () => {
+  sql = connectTestDatabase({ max: 10 });
+  emulator = await startGoogleEmulator();
+  control = emulatorControl(emulator.url);
+});
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.end({ timeout: 1 })));
+  await emulator.close();
+  await sql.end();
+});
+
+/**
+ * A pool of the rig's own, named so that only its backends are killed. `reconnectBackoffSeconds`
+ * replaces postgres.js's reconnect backoff, which is shared by the pool and grows with every lost
+ * connection (up to 20 s): under repeated kills it, not Slotline, decides how long callers wait.
+ */
+function ownPool(options: ConnectOptions & { reconnectBackoffSeconds?: number }): { pool: Sql; applicationName: string } {
+  const applicationName = `slotline-faults-${randomUUID().slice(0, 8)}`;
+  const url = new URL(testDatabaseUrl());
+  url.searchParams.set("application_name", applicationName);
+  if (options.reconnectBackoffSeconds !== undefined) url.searchParams.set("backoff", String(options.reconnectBackoffSeconds));
+  const pool = connectPostgres(url.toString(), options);
+  pools.push(pool);
+  return { pool, applicationName };
+}
+
+interface Calendar {
+  id: string;
+  name: string;
+  googleId?: string;
+}
+
+async function googleCalendar(onFailure: "release" | "keep" = "release"): Promise<Calendar> {
+  const googleId = `pg-${randomUUID().slice(0, 8)}@example.com`;
+  await control.createCalendar(googleId, "UTC");
+  const calendar = await createTestCalendar(sql, { provider: "google", google_calendar_id: googleId, on_calendar_failure: onFailure });
+  return { ...calendar, googleId };
+}
+
+async function eventsOf(calendar: Calendar) {
+  return calendar.googleId ? emulatorEvents(control, calendar.googleId) : localEvents(sql, calendar.id);
+}
+
+/** Callers racing for slots: `rivals` callers per slot, all at once. */
+function storm(rig: Rig, calendar: Calendar, slots: Temporal.Instant[], rivals: number): Promise<Attempt[]> {
+  return Promise.all(
+    slots.flatMap((slot, i) =>
+      Array.from({ length: rivals }, (_, r) =>
+        attemptBooking(rig, calendar, slot, { callId: randomUUID(), toolCallId: `call_${i}_${r}`, name: `Caller ${i}-${r}`, phone: `+1480555${1000 + i * rivals + r}` }),
+      ),
+    ),
+  );
+}
+
+function expectSound(counts: AuditCounts) {
+  expect(counts.badAnswers).toBe(0);
+  expect(counts.orphans).toBe(0);
+  expect(counts.confirmedWithoutEvent).toBe(0);
+  expect(counts.lost).toBe(0);
+  expect(counts.doubles).toBe(0);
+}
+
+/** The audit after the storm, then a reconciler pass (through a healthy pool), then the audit again. */
+async function auditAndReconcile(scenario: string, calendar: Calendar, attempts: Attempt[], extra: Record<string, number> = {}) {
+  const during = await audit(sql, calendar.id, await eventsOf(calendar), attempts);
+  report(`${scenario}, after the faults`, during, extra);
+  expectSound(during);
+  const healthy = slotlineRig(sql, { emulator });
+  const pass = await reconcileNow(healthy, calendar.name);
+  const after = await audit(sql, calendar.id, await eventsOf(calendar), attempts);
+  report(`${scenario}, after the reconciler`, after, pass);
+  expectSound(after);
+  expect(after.pending).toBe(0);
+  expect(after.awaitingRemoval).toBe(0);
+  expect(pass.deferred).toBe(0);
+  return { during, after };
+}
+
+describe("Postgres connections dropped mid-request", () => {
+  it("answers every caller and leaves nothing the reconciler cannot finish, on Google and local calendars", async () => {
+    // With the default backoff this storm had callers waiting up to 22 s (measured), past Vapi's 8 s
+    // tool timeout: ledger calls are not bounded by the tool budget. Here it is fixed at 50 ms, so the
+    // test is about what is written, and stays quick.
+    const { pool, applicationName } = ownPool({ max: 4, reconnectBackoffSeconds: 0.05 });
+    const rig = slotlineRig(pool, { emulator });
+    const calendars = [await googleCalendar("release"), { ...(await createTestCalendar(sql)) }];
+    // The calendar list (hundreds of rows in the shared test database) is read before the kills start:
+    // a connection killed while streaming it poisons the next query on that connection (see the
+    // postgres.js test at the end of this file).
+    await callTool(rig, "check_availability", { when: "tomorrow", calendar: calendars[1]!.name });
+    // Google answers in 5 to 15 ms, so requests are often between two statements when their connection dies.
+    await control.latency(5, 10);
+
+    // One connection killed every 20 ms for as long as the callers are being answered.
+    let kills = 0;
+    let stormOver = false;
+    const killer = (async () => {
+      while (!stormOver) {
+        // Not a connection still starting up: postgres.js 3.4.9 loses the rejection of its start-up
+        // query (fetch_types) when that connection dies (porsager/postgres#1192, #1223).
+        const killed = await sql`
+          select pg_terminate_backend(pid) as done from pg_stat_activity
+           where application_name = ${applicationName} and backend_start < now() - interval '250 milliseconds'
+             and query not like '%typarray%'
+           order by random() limit 1`;
+        kills += killed.filter((k) => k.done).length;
+        await sleep(20);
+      }
+    })();
+    const slots = Array.from({ length: 20 }, (_, i) => slotStart(3, i));
+    const attempts = await Promise.all(calendars.map((calendar) => storm(rig, calendar, slots, 2)));
+    stormOver = true;
+    await killer;
+    await control.latency(0);
+
+    expect(rig.records.filter((r) => r.outcome === "internal-error")).toEqual([]);
+    for (const [i, calendar] of calendars.entries()) {
+      const kind = calendar.googleId ? "google" : "local";
+      const { after } = await auditAndReconcile(`connections killed (${kind})`, calendar, attempts[i]!, { backendsKilled: kills });
+      expect(after.phantoms).toBe(0);
+    }
+    expect(kills).toBeGreaterThan(0);
+  });
+});
+
+describe("Postgres too slow: a pool of one, and statement timeouts", () => {
+  it("answers every caller when the calendar row is locked elsewhere and claims hit the statement timeout", async () => {
+    const { pool } = ownPool({ max: 1, statementTimeoutMs: 300, connectTimeoutSeconds: 1 });
+    const rig = slotlineRig(pool, { emulator });
+    const calendar = await googleCalendar("release");
+    // Inserting a claim checks its calendar row (FOR KEY SHARE); a FOR UPDATE elsewhere makes it wait.
+    const locked = sql.begin(async (tx) => {
+      await tx`select id from slotline.calendars where id = ${calendar.id}::uuid for update`;
+      await tx`select pg_sleep(1.2)`;
+    });
+    await sleep(50);
+    const attempts = await storm(rig, calendar, Array.from({ length: 12 }, (_, i) => slotStart(3, i)), 2);
+    await locked;
+
+    expect(rig.records.filter((r) => r.outcome === "internal-error")).toEqual([]);
+    const { during, after } = await auditAndReconcile("pool of one + statement timeout on claims", calendar, attempts);
+    expect(after.phantoms).toBe(0);
+    // Some claims waited out their statement timeout and were told so; once the lock went, the rest booked.
+    expect(during.failedCleanly).toBeGreaterThan(0);
+    expect(during.booked).toBeGreaterThan(0);
+    for (const attempt of attempts.filter((a) => a.heard === "failed-cleanly")) expect(attempt.say).toMatch(/trouble reaching the booking system/);
+  });
+
+  /** Holds a row lock on the first pending claim of the calendar as soon as one appears, for `ms`. */
+  async function lockFirstPendingClaim(calendarId: string, ms: number): Promise<void> {
+    for (;;) {
+      const [pending] = await sql`select id from slotline.slot_claims where calendar_id = ${calendarId}::uuid and status = 'pending'`;
+      if (pending) {
+        await sql.begin(async (tx) => {
+          await tx`select id from slotline.slot_claims where id = ${pending.id} for update`;
+          await tx`select pg_sleep(${ms / 1000})`;
+        });
+        return;
+      }
+      await sleep(5);
+    }
+  }
+
+  it("says booked when confirm_claim times out after the event was written, and the reconciler confirms it", async () => {
+    const { pool } = ownPool({ max: 2, statementTimeoutMs: 300 });
+    const rig = slotlineRig(pool, { emulator });
+    const calendar = await googleCalendar("release");
+    // Google takes 150 ms per call, so the claim is pending long enough to be locked before it is confirmed.
+    await control.latency(150);
+    const locking = lockFirstPendingClaim(calendar.id, 900);
+    const attempt = await attemptBooking(rig, calendar, slotStart(4, 3), { callId: randomUUID(), toolCallId: "call_confirm", name: "Con Firm", phone: "+14805550001" });
+    await locking;
+    await control.latency(0);
+
+    expect(attempt.heard).toBe("booked");
+    const [claim] = await sql`select status::text from slotline.slot_claims where calendar_id = ${calendar.id}::uuid`;
+    expect(claim?.status).toBe("pending");
+    const { after } = await auditAndReconcile("confirm_claim timed out", calendar, [attempt]);
+    expect(after).toMatchObject({ booked: 1, phantoms: 0 });
+  });
+
+  it("says the calendar failed when fail_claim times out too, and the reconciler fails the claim", async () => {
+    const { pool } = ownPool({ max: 2, statementTimeoutMs: 300 });
+    const rig = slotlineRig(pool, { emulator, settings: { toolBudgetMs: 1500 } });
+    const calendar = await googleCalendar("release");
+    await control.latency(150);
+    await control.fault({ route: "events.insert", kind: "503", times: 1000, calendarId: calendar.googleId });
+    const locking = lockFirstPendingClaim(calendar.id, 2500);
+    const attempt = await attemptBooking(rig, calendar, slotStart(4, 5), { callId: randomUUID(), toolCallId: "call_fail", name: "Fay Ling", phone: "+14805550002" });
+    await locking;
+    await control.clearFaults();
+    await control.latency(0);
+
+    expect(attempt.heard).toBe("failed-cleanly");
+    expect(attempt.say).toMatch(/can't reach the calendar/);
+    const { after } = await auditAndReconcile("fail_claim timed out", calendar, [attempt]);
+    expect(after).toMatchObject({ booked: 0, phantoms: 0 });
+    const [claim] = await sql`select status::text from slotline.slot_claims where calendar_id = ${calendar.id}::uuid`;
+    expect(claim?.status).toBe("failed");
+  });
+});
+
+describe("postgres.js after a statement dies mid-stream", () => {
+  // Known bug of postgres.js 3.4.9 (porsager/postgres#1119, #1181): a query that fails after sending
+  // some rows leaves the connection's row counter where it was, so the next query on that connection
+  // resolves with holes at the front. Here the calendar list comes back sparse and the tool call ends
+  // in an exception ("something went wrong"); a claim or confirm answered with a hole would do the same
+  // mid-saga. The fix belongs in the driver (or a guard in shared/store); this test flips when it lands.
+  it.fails("answers the next tool call on that connection cleanly", async () => {
+    const { pool } = ownPool({ max: 1 });
+    const rig = slotlineRig(pool);
+    const calendar = await createTestCalendar(sql);
+    await pool`select 1`;
+    const dying = pool`select i, 1 / (3 - i) as boom from generate_series(1, 5) i`.catch((error: Error) => error.message);
+    const answer = await callTool(rig, "check_availability", { when: "tomorrow", calendar: calendar.name });
+    expect(await dying).toBe("division by zero");
+    expect(rig.records.map((r) => r.outcome)).not.toContain("internal-error");
+    expect(answer.ok).toBe(true);
+  });
+});
