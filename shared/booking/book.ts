@@ -276,9 +276,18 @@ async function calendarFailed(
     return { kind: "reserved", claim, replayed: false };
   }
   const eventId = eventIdForClaim(claim.id);
-  const removed = mayHaveWritten ? await removeEvent(calendar, eventId, { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS }) : true;
-  // When the event could not be confirmed gone, the failed claim keeps its id for the reconciler.
-  await failClaim(deps, claim, "calendar-unavailable", removed ? undefined : eventId);
+  // The claim's status is what twins of this request agree on, so it changes first: a twin may have
+  // found our event and confirmed the claim meanwhile, and then the event is its booking's and stays.
+  // A failed claim records the event that may exist, for the reconciler should removing it fail here.
+  const grace = { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS };
+  const failed = await failClaim(deps, claim, "calendar-unavailable", mayHaveWritten ? eventId : undefined);
+  if (failed?.status === "confirmed") return settledOutcome(deps, request, failed, grace);
+  if (mayHaveWritten && (await removeEvent(calendar, eventId, grace)) && failed !== null) {
+    await deps.ledger.markEventRemoved(claim.id).catch((error: unknown) => {
+      // Not recorded: the reconciler finds the event gone and records it.
+      if (!isLedgerError(error)) throw error;
+    });
+  }
   await deps.precheck?.leave(slotKeyOf(calendar.record.id, claim.startsAt, claim.endsAt), request.idempotencyKey);
   return { kind: "failed", reason: "calendar-unavailable", say: calendarTrouble() };
 }
@@ -294,12 +303,20 @@ async function removeEvent(calendar: ResolvedCalendar, eventId: string, budget: 
   }
 }
 
-async function failClaim(deps: BookingDeps, claim: Claim, reason: string, eventId?: string): Promise<void> {
+/**
+ * Fails the claim and returns it as it now is: failed, or settled otherwise by a twin (confirmed);
+ * null when the database did not answer (the claim stays pending for the reconciler).
+ */
+async function failClaim(deps: BookingDeps, claim: Claim, reason: string, eventId?: string): Promise<Claim | null> {
   try {
-    await deps.ledger.failClaim(claim.id, reason, eventId);
+    return (await deps.ledger.failClaim(claim.id, reason, eventId)).claim;
   } catch (error) {
-    // Already settled by a twin, or the database is down: the reconciler finishes pending claims.
     if (!(error instanceof LedgerError)) throw error;
+    if (!isLedgerError(error, "transition-refused")) return null;
+    return deps.ledger.getClaim(claim.id).catch((failure: unknown) => {
+      if (!isLedgerError(failure)) throw failure;
+      return null;
+    });
   }
 }
 

@@ -74,3 +74,32 @@ describe("the same request again, with Google failing", () => {
     expect(counts).toMatchObject({ orphans: 0, confirmedWithoutEvent: 0, lost: 0, doubles: 0, phantoms: 0, pending: 0 });
   });
 });
+
+describe("twins that end differently", () => {
+  it("agree, and never delete the event of a booking: a request giving up after its write races the retry that finds the event", async () => {
+    const calendar = await googleCalendar();
+    // A small budget: a retry waits for its twin until one second before its own deadline, then finishes the booking itself.
+    const rig = slotlineRig(sql, { emulator, settings: { toolBudgetMs: 2000 } });
+    const googleId = calendar.googleId;
+    // The first request: a slow recheck, then its insert is written but the answer lost, then Google
+    // refuses its retries, so it gives up and removes its event, slowly.
+    await control.fault({ route: "freeBusy", kind: "timeout", ms: 900, calendarId: googleId });
+    await control.fault({ route: "events.insert", kind: "fail-after-write", calendarId: googleId });
+    await control.fault({ route: "events.insert", kind: "503", times: 20, calendarId: googleId });
+    await control.fault({ route: "events.delete", kind: "timeout", ms: 800, calendarId: googleId });
+
+    const caller = { callId: randomUUID(), toolCallId: "call_twins", name: "Tw In", phone: "+16025550143" };
+    const slot = slotStart(4, 6);
+    const answers = await Promise.all([attemptBooking(rig, calendar, slot, caller), attemptBooking(rig, calendar, slot, caller)]);
+    await control.clearFaults();
+
+    const events = await emulatorEvents(control, googleId);
+    const counts = await audit(sql, calendar.id, events, answers);
+    report("twins: one gives up after its write while the other finds the event", counts, { heard: answers.map((a) => a.heard).join("+") });
+    expect(counts).toMatchObject({ orphans: 0, confirmedWithoutEvent: 0, lost: 0, phantoms: 0, badAnswers: 0 });
+    // Both callers hear the same thing, and it is what the ledger says.
+    expect(answers[0]?.heard).toBe(answers[1]?.heard);
+    const [claim] = await sql`select status::text from slotline.slot_claims where calendar_id = ${calendar.id}::uuid`;
+    expect(claim?.status).toBe(answers[0]?.heard === "booked" ? "confirmed" : "failed");
+  });
+});
