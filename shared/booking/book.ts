@@ -278,11 +278,12 @@ async function calendarFailed(
   const eventId = eventIdForClaim(claim.id);
   // The claim's status is what twins of this request agree on, so it changes first: a twin may have
   // found our event and confirmed the claim meanwhile, and then the event is its booking's and stays.
-  // A failed claim records the event that may exist, for the reconciler should removing it fail here.
+  // A failed claim records the event that may exist, and it stays recorded for the reconciler unless
+  // the event is gone for good: "not found" may only mean that our write has not landed yet.
   const grace = { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS };
   const failed = await failClaim(deps, claim, "calendar-unavailable", mayHaveWritten ? eventId : undefined);
   if (failed?.status === "confirmed") return settledOutcome(deps, request, failed, grace);
-  if (mayHaveWritten && (await removeEvent(calendar, eventId, grace)) && failed !== null) {
+  if (mayHaveWritten && (await removeEvent(calendar, eventId, grace)) === "gone" && failed !== null) {
     await deps.ledger.markEventRemoved(claim.id).catch((error: unknown) => {
       // Not recorded: the reconciler finds the event gone and records it.
       if (!isLedgerError(error)) throw error;
@@ -292,14 +293,17 @@ async function calendarFailed(
   return { kind: "failed", reason: "calendar-unavailable", say: calendarTrouble() };
 }
 
-/** Deletes our event; true when it is gone (or never was). */
-async function removeEvent(calendar: ResolvedCalendar, eventId: string, budget: Budget): Promise<boolean> {
+/**
+ * Deletes our event. "gone": deleted, now or before, and a deleted id is never written again;
+ * "not-found": no such event yet (a write of it may still be on its way); "failed": the calendar failed.
+ */
+async function removeEvent(calendar: ResolvedCalendar, eventId: string, budget: Budget): Promise<"gone" | "not-found" | "failed"> {
   try {
-    await calendar.provider.deleteEvent(calendar.providerCalendarId, eventId, { deadline: budget.deadline });
-    return true;
+    const result = await calendar.provider.deleteEvent(calendar.providerCalendarId, eventId, { deadline: budget.deadline });
+    return result === "not-found" ? "not-found" : "gone";
   } catch (error) {
     if (!isCalendarError(error)) throw error;
-    return false;
+    return "failed";
   }
 }
 

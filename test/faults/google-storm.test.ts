@@ -1,9 +1,10 @@
 /**
  * Google failing while many callers book through the vapi function: rate limits and server errors on
- * about a fifth of the calls, requests that hang past their timeout, and writes whose response is lost.
- * Afterwards the callers' answers are audited against Postgres and the emulator (audit.ts), once right
- * after the storm and once after a reconciler pass, for "release" and "keep" calendars. Then the
- * reconciler finishing what a crash mid-saga left.
+ * about a fifth of the calls, requests that hang past their timeout, requests Google finishes after the
+ * client gave up on them, and writes whose response is lost. Afterwards the callers' answers are
+ * audited against Postgres and the emulator (audit.ts), once right after the storm and once after a
+ * reconciler pass, for "release" and "keep" calendars. Then the reconciler finishing what a crash
+ * mid-saga left, and a write that lands after its booking gave up.
  *
  * An event added in Google after the caller heard the slot is refused, not doubled: see
  * test/vapi/google-booking.test.ts ("refuses a slot that got an event in Google after availability was read").
@@ -63,6 +64,12 @@ const STORMS: Storm[] = [
     // The rig's Google client gives each request 1000 ms; a hung request is cut there and retried.
     name: "requests hanging past their timeout on ~20% of calls",
     faults: (googleId) => API_ROUTES.map((route) => ({ route, kind: "timeout", ms: 1300, probability: 0.2, calendarId: googleId })),
+    toolBudgetMs: 2000,
+  },
+  {
+    // Google finishes them anyway: a write can land after the booking gave up on it and removed it.
+    name: "calls answered only after the client gave up on ~15% of calls",
+    faults: (googleId) => API_ROUTES.map((route) => ({ route, kind: "slow", ms: 1300, probability: 0.15, calendarId: googleId })),
     toolBudgetMs: 2000,
   },
   {
@@ -202,5 +209,29 @@ describe("the reconciler after a crash mid-saga", () => {
     const counts = await audit(sql, calendar.id, events, []);
     report("crash mid-saga, keep", counts, { firstPassConfirmed: first.confirmed, firstPassDeferred: first.deferred });
     expectSound(counts);
+  });
+});
+
+describe("a write that lands after the booking gave up on it", () => {
+  it("keeps the event on the failed claim for the reconciler, so it never becomes an orphan", async () => {
+    const calendar = await googleCalendar("release");
+    const rig = slotlineRig(sql, { emulator, settings: { toolBudgetMs: 1500 } });
+    // The first insert takes 1.3 s (the client gives up at 1 s; Google finishes it anyway), the retries
+    // are refused, so the booking fails and removes its event before that event exists.
+    await control.fault({ route: "events.insert", kind: "slow", ms: 1300, calendarId: calendar.googleId });
+    await control.fault({ route: "events.insert", kind: "503", times: 20, calendarId: calendar.googleId });
+    const attempt = await attemptBooking(rig, calendar, slotStart(4, 12), { callId: randomUUID(), toolCallId: "call_late", name: "Late Write", phone: "+16025550177" });
+    expect(attempt.heard).toBe("failed-cleanly");
+    await emulatorDrained();
+    await control.clearFaults();
+
+    const during = await audit(sql, calendar.id, await emulatorEvents(control, calendar.googleId), [attempt]);
+    report("a write landing after the booking gave up", during);
+    expect(during).toMatchObject({ orphans: 0, confirmedWithoutEvent: 0, lost: 0, phantoms: 0 });
+    const pass = await reconcileNow(rig, calendar.name);
+    const after = await audit(sql, calendar.id, await emulatorEvents(control, calendar.googleId), [attempt]);
+    report("a write landing after the booking gave up, after the reconciler", after, pass);
+    expect(after).toMatchObject({ orphans: 0, awaitingRemoval: 0, pending: 0 });
+    expect(await emulatorEvents(control, calendar.googleId)).toEqual([]);
   });
 });
