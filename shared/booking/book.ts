@@ -53,7 +53,9 @@ export type BookingFailure =
   | "database-unavailable"
   /** An event with our id exists and is not ours; nothing was written. */
   | "event-conflict"
-  | "idempotency-conflict";
+  | "idempotency-conflict"
+  /** A reschedule whose booking was cancelled or moved by another request meanwhile. */
+  | "booking-changed";
 
 export type BookingOutcome =
   | { kind: "booked"; claim: Claim; eventId: string; replayed: boolean }
@@ -62,6 +64,12 @@ export type BookingOutcome =
   /** Another caller has it; the nearest free slots when they could be read. */
   | { kind: "taken"; alternatives?: SlotSearchResult | undefined }
   | { kind: "failed"; reason: BookingFailure; say: string; alternatives?: SlotSearchResult | undefined };
+
+/** Calendar failures that pass: a claim may be kept for the reconciler through these. */
+const TRANSIENT: ReadonlySet<string> = new Set(["rate-limited", "unavailable", "timeout", "deadline"]);
+/** Failures after which the same request, sent again, tries again rather than replaying the failure. */
+const RETRYABLE_FAILURES: ReadonlySet<string> = new Set(["calendar-unavailable", "abandoned"]);
+const MAX_ATTEMPTS = 5;
 
 /** How long a retry waits for its twin (the same request, still running) to finish. */
 const TWIN_WAIT_MS = 3000;
@@ -112,27 +120,36 @@ async function claimDirectly(deps: BookingDeps, request: BookingRequest, budget:
   if (deps.precheck) {
     const ttlMs = Math.max(1000, budget.deadline - deps.now().epochMilliseconds + CLEANUP_GRACE_MS);
     if ((await deps.precheck.enter(slotKey, request.idempotencyKey, ttlMs)) === "busy") {
+      const own = await sameCallBooking(deps, request, check.start);
+      if (own) return { kind: "claim", claim: own, replayed: true };
       return { kind: "taken", alternatives: await alternativesAfter(deps, request, check.start, budget) };
     }
   }
   try {
-    const result = await deps.ledger.claimSlot({
-      calendarId: calendar.record.id,
-      startsAt: check.start,
-      endsAt: check.end,
-      idempotencyKey: request.idempotencyKey,
-      status: "pending",
-      callId: request.callId,
-      toolCallId: request.toolCallId,
-      caller: request.caller,
-      notes: request.notes ?? null,
-      replacesClaimId: request.replacesClaimId ?? null,
-    });
-    if (result.outcome === "taken") {
-      await deps.precheck?.leave(slotKey, request.idempotencyKey);
-      return { kind: "taken", alternatives: await alternativesAfter(deps, request, check.start, budget) };
+    // The same request again is the same claim. Only after a failure that passes (the calendar was
+    // down) does it try again, under the next attempt's key, so "try again in a minute" can work.
+    for (let attempt = 1; ; attempt++) {
+      const result = await deps.ledger.claimSlot({
+        calendarId: calendar.record.id,
+        startsAt: check.start,
+        endsAt: check.end,
+        idempotencyKey: attempt === 1 ? request.idempotencyKey : `${request.idempotencyKey}#${attempt}`,
+        status: "pending",
+        callId: request.callId,
+        toolCallId: request.toolCallId,
+        caller: request.caller,
+        notes: request.notes ?? null,
+        replacesClaimId: request.replacesClaimId ?? null,
+      });
+      if (result.outcome === "taken") {
+        await deps.precheck?.leave(slotKey, request.idempotencyKey);
+        const own = await sameCallBooking(deps, request, check.start);
+        if (own) return { kind: "claim", claim: own, replayed: true };
+        return { kind: "taken", alternatives: await alternativesAfter(deps, request, check.start, budget) };
+      }
+      const retry = result.outcome === "replayed" && result.claim.status === "failed" && RETRYABLE_FAILURES.has(result.claim.failureReason ?? "");
+      if (!retry || attempt >= MAX_ATTEMPTS) return { kind: "claim", claim: result.claim, replayed: result.outcome === "replayed" };
     }
-    return { kind: "claim", claim: result.claim, replayed: result.outcome === "replayed" };
   } catch (error) {
     await deps.precheck?.leave(slotKey, request.idempotencyKey);
     if (isLedgerError(error, "idempotency-conflict")) {
@@ -141,6 +158,16 @@ async function claimDirectly(deps: BookingDeps, request: BookingRequest, budget:
     if (isLedgerError(error, "invalid")) return { kind: "failed", reason: "invalid-slot", say: "That time can't be booked. Shall I look for the nearest time that can?" };
     throw error;
   }
+}
+
+/**
+ * A booking this same call already has at that time (the model asking again with a new tool call id,
+ * "did that go through?"): the answer is that booking, not "taken".
+ */
+async function sameCallBooking(deps: BookingDeps, request: BookingRequest, start: Temporal.Instant): Promise<Claim | undefined> {
+  if (request.callId === null || request.replacesClaimId !== undefined) return undefined;
+  const mine = await deps.ledger.findBookings({ callId: request.callId, calendarId: request.calendar.record.id, from: start });
+  return mine.find((claim) => claim.startsAt.equals(start) && (claim.status === "confirmed" || claim.status === "pending"));
 }
 
 async function claimFromHold(deps: BookingDeps, request: BookingRequest, budget: Budget): Promise<Claimed> {
@@ -258,6 +285,19 @@ async function finishBooking(deps: BookingDeps, request: BookingRequest, claim: 
     // A twin settled the claim first. If it confirmed, so do we; otherwise our event must go.
     const settled = await deps.ledger.getClaim(claim.id);
     if (settled?.status === "confirmed") return settledOutcome(deps, request, settled, budget);
+    if (settled?.status === "pending" && claim.replacesClaimId) {
+      // The booking being moved was cancelled or moved elsewhere meanwhile: this move must not add a
+      // second booking, so its new slot is released.
+      const failed = await failClaim(deps, claim, "replaced-booking-changed", eventId);
+      if (failed?.status === "confirmed") return settledOutcome(deps, request, failed, budget);
+      if ((await removeEvent(calendar, eventId, budget)) === "gone" && failed !== null) await deps.ledger.markEventRemoved(claim.id).catch(() => undefined);
+      await deps.precheck?.leave(slotKeyOf(calendar.record.id, claim.startsAt, claim.endsAt), request.idempotencyKey);
+      return {
+        kind: "failed",
+        reason: "booking-changed",
+        say: "That appointment was changed or cancelled while I was moving it, so I haven't moved it. Shall I check what you have booked now?",
+      };
+    }
     await removeEvent(calendar, eventId, budget);
     return settledOutcome(deps, request, settled ?? claim, budget);
   }
@@ -272,7 +312,9 @@ async function calendarFailed(
   mayHaveWritten: boolean,
 ): Promise<BookingOutcome> {
   const { calendar } = request;
-  if (calendar.record.onCalendarFailure === "keep" && error?.kind !== "forbidden" && error?.kind !== "bad-request") {
+  // "keep" is for an outage that will pass (the reconciler writes the event later); a calendar that
+  // refuses us (no access, unknown calendar, bad credentials) will not accept it later either.
+  if (calendar.record.onCalendarFailure === "keep" && error !== undefined && TRANSIENT.has(error.kind)) {
     return { kind: "reserved", claim, replayed: false };
   }
   const eventId = eventIdForClaim(claim.id);

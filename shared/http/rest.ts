@@ -130,7 +130,7 @@ export function checkAvailabilityHandler(options: RestHandlerOptions): (request:
 /**
  * POST { slot_time, call_id, lead_name, lead_email?, lead_phone?, confirmation_sms? }
  *   → { success, event_id, supabase_record_id, confirmation_message, error? }
- * The same call_id again is the same booking: a retry after success answers success again.
+ * The same call_id and slot_time again is the same booking: a retry after success answers success again.
  */
 export function bookAppointmentHandler(options: RestHandlerOptions): (request: Request) => Promise<Response> {
   const { deps } = options;
@@ -153,7 +153,8 @@ export function bookAppointmentHandler(options: RestHandlerOptions): (request: R
       {
         calendar,
         start: time.at,
-        idempotencyKey: `rest:${input.call_id}`,
+        // A call may book more than one slot; the same call_id for the same slot is the same booking.
+        idempotencyKey: `rest:${input.call_id}:${time.at.toString()}`,
         callId: input.call_id,
         toolCallId: null,
         caller: { name: input.lead_name.trim(), phone: input.lead_phone, email: input.lead_email },

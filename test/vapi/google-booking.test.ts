@@ -150,4 +150,30 @@ describe("booking into Google Calendar", () => {
     expect(answer.say).toMatch(/can't reach the calendar/);
     expect(answer.data.slots).toBeUndefined();
   });
+
+  it("tries again when the same request comes back after the calendar was down", async () => {
+    const calendar = await googleCalendar("release");
+    const rig = slotlineRig(sql, { emulator, settings: { toolBudgetMs: 1000 } });
+    const options = { callId: randomUUID(), toolCallId: "call_again" };
+    const args = { start: iso(slotStart(2, 26)), name: "Second Try", calendar: calendar.name };
+    await control.fault({ route: "events.insert", kind: "503", times: 1000 });
+    const first = await callTool(rig, "book_appointment", args, options);
+    expect(first.say).toMatch(/can't reach the calendar/);
+    await control.clearFaults();
+    const second = await callTool(rig, "book_appointment", args, options);
+    expect(second.ok).toBe(true);
+    const third = await callTool(rig, "book_appointment", args, options);
+    expect(third.data.booking_id).toBe(second.data.booking_id);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["failed", "confirmed"]);
+    expect(await eventsIn(calendar.googleId)).toHaveLength(1);
+  });
+
+  it("keeps a claim only through outages that pass: a calendar that refuses access releases it", async () => {
+    const calendar = await googleCalendar("keep");
+    const rig = slotlineRig(sql, { emulator });
+    await sql`update slotline.calendars set google_calendar_id = 'not-shared@example.com' where id = ${calendar.id}::uuid`;
+    const answer = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 28)), name: "Not Shared", calendar: calendar.name });
+    expect(answer.ok).toBe(false);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["failed"]);
+  });
 });

@@ -315,3 +315,32 @@ describe("who may see and change a booking", () => {
     expect(booked.data.booking_id).toBe(held.data.hold_id);
   });
 });
+
+describe("requests that overlap in time", () => {
+  it("two moves of one booking at once leave exactly one booking", async () => {
+    const { rig, calendar } = await setUp();
+    const phone = "+16025550301";
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(10, 2)), name: "Two Moves", calendar: calendar.name }, { customerNumber: phone });
+    const [a, b] = await Promise.all([
+      callTool(rig, "reschedule_appointment", { booking_id: booked.data.booking_id, new_start: iso(slotStart(10, 6)) }, { customerNumber: phone }),
+      callTool(rig, "reschedule_appointment", { booking_id: booked.data.booking_id, new_start: iso(slotStart(10, 8)) }, { customerNumber: phone }),
+    ]);
+    expect([a, b].filter((answer) => answer.ok)).toHaveLength(1);
+    const active = await sql`select id from slotline.slot_claims where calendar_id = ${calendar.id}::uuid and status in ('pending', 'confirmed', 'held')`;
+    expect(active).toHaveLength(1);
+    const events = await sql`select id from slotline.local_events where calendar_id = ${calendar.id}::uuid and status <> 'cancelled'`;
+    expect(events).toHaveLength(1);
+  });
+
+  it("answers a second booking of the same slot in the same call as the booking it already is", async () => {
+    const { rig, calendar } = await setUp();
+    const callId = randomUUID();
+    const start = iso(slotStart(10, 12));
+    const first = await callTool(rig, "book_appointment", { start, name: "Asked Twice", calendar: calendar.name }, { callId });
+    const again = await callTool(rig, "book_appointment", { start, name: "Asked Twice", calendar: calendar.name }, { callId });
+    expect(again.ok).toBe(true);
+    expect(again.data.booking_id).toBe(first.data.booking_id);
+    const other = await callTool(rig, "book_appointment", { start, name: "Someone Else", calendar: calendar.name }, { callId: randomUUID() });
+    expect(other.ok).toBe(false);
+  });
+});
