@@ -8,7 +8,7 @@
  * - confirmed without event: a confirmed claim whose event is missing or cancelled;
  * - lost: a caller told "booked" or "reserved" whose claim is not confirmed or pending;
  * - doubles: overlapping active claims, or overlapping live events, in one calendar;
- * - phantoms: a claim confirmed or pending for a caller who was told it failed;
+ * - phantoms: a claim confirmed or pending whose request was only ever told that it failed;
  * - taken but free: a caller told "just taken" for a slot nobody holds (30-minute slots assumed).
  */
 import { Temporal } from "@js-temporal/polyfill";
@@ -140,7 +140,8 @@ export async function audit(sql: Sql, calendarId: string, events: LiveEvent[], a
   ).map((r) => ({
     id: String(r.id),
     status: String(r.status),
-    key: String(r.idempotency_key),
+    // The request's key: the same request sent again after a calendar outage claims under `<key>#<n>`.
+    key: String(r.idempotency_key).replace(/#\d+$/, ""),
     eventId: r.calendar_event_id === null ? null : String(r.calendar_event_id),
     eventRemoved: r.calendar_event_removed_at !== null,
     start: Temporal.Instant.fromEpochMilliseconds((r.starts_at as Date).getTime()),
@@ -160,8 +161,9 @@ export async function audit(sql: Sql, calendarId: string, events: LiveEvent[], a
     const tracked = owner !== undefined && (owner.status === "pending" || (owner.eventId === event.id && !owner.eventRemoved));
     if (!tracked) orphans++;
   }
-  // Twins share a key: a claim is a phantom when any caller of it heard that it failed.
-  const toldFailed = new Set(attempts.filter((a) => a.heard !== "booked" && a.heard !== "reserved").map((a) => a.key));
+  // A claim is a phantom when its request was only ever told that it failed (twins and retries share a key).
+  const toldBooked = new Set(attempts.filter((a) => a.heard === "booked" || a.heard === "reserved").map((a) => a.key));
+  const toldFailed = new Set(attempts.filter((a) => !toldBooked.has(a.key)).map((a) => a.key));
   const told = (heard: Heard) => attempts.filter((a) => a.heard === heard);
   const lost = attempts.filter((a) => {
     if (a.heard !== "booked" && a.heard !== "reserved") return false;
