@@ -14,6 +14,7 @@ import { CalendarError } from "../calendar/errors.ts";
 import type { CalendarEvent, CalendarProvider, FreeBusyResult, NewEvent } from "../calendar/provider.ts";
 import { isLedgerError, toLedgerError } from "./errors.ts";
 import { instant, type Sql } from "./postgres-ledger.ts";
+import { compactRows } from "./rows.ts";
 
 type Row = Record<string, unknown>;
 
@@ -43,7 +44,7 @@ function eventFrom(row: Row): CalendarEvent {
 /** Turns the SQL API's refusals into the CalendarErrors the saga expects from any provider. */
 async function run<T>(query: () => Promise<T>): Promise<T> {
   try {
-    return await query();
+    return compactRows(await query());
   } catch (error) {
     const mapped = toLedgerError(error);
     if (isLedgerError(mapped)) {

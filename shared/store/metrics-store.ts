@@ -9,6 +9,7 @@
 import type postgres from "postgres";
 import type { MetricSample, MetricsStore } from "../observability/metrics.ts";
 import type { Sql } from "./postgres-ledger.ts";
+import { compactRows } from "./rows.ts";
 
 function labelsOf(value: unknown): Record<string, string> {
   const parsed: unknown = typeof value === "string" ? JSON.parse(value) : value;
@@ -26,7 +27,7 @@ export function postgresMetricsStore(sql: Sql): MetricsStore {
       await sql`select slotline.record_metrics(${sql.json(samples as unknown as postgres.JSONValue)}::jsonb)`;
     },
     async read(): Promise<MetricSample[]> {
-      const rows = await sql`select name, labels, value from slotline.metrics_snapshot()`;
+      const rows = compactRows(await sql`select name, labels, value from slotline.metrics_snapshot()`);
       return rows.map((row) => ({ name: String(row.name), labels: labelsOf(row.labels), value: Number(row.value) }));
     },
   };

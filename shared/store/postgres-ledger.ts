@@ -11,6 +11,7 @@
 import { Temporal } from "@js-temporal/polyfill";
 import postgres from "postgres";
 import { toLedgerError } from "./errors.ts";
+import { compactRows } from "./rows.ts";
 import type {
   ActiveClaim,
   CalendarRecord,
@@ -43,6 +44,9 @@ export function connectPostgres(url: string, options: ConnectOptions = {}): Sql 
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: options.idleTimeoutSeconds ?? 20,
     onnotice: () => {},
+    // Reconnect quickly: the driver's default backoff grows to 20 s, far past a caller's patience
+    // (and Vapi's 8 s tool timeout) after a few dropped connections.
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
     connection: {
       application_name: "slotline",
       statement_timeout: options.statementTimeoutMs ?? 5000,
@@ -129,7 +133,7 @@ function change(row: Row | undefined): ChangeResult {
 /** Runs a query, turning the SQL API's refusals and connection failures into LedgerErrors. */
 async function run<T>(query: () => Promise<T>): Promise<T> {
   try {
-    return await query();
+    return compactRows(await query());
   } catch (error) {
     throw toLedgerError(error);
   }

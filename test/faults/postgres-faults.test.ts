@@ -228,10 +228,9 @@ describe("Postgres too slow: a pool of one, and statement timeouts", () => {
 describe("postgres.js after a statement dies mid-stream", () => {
   // Known bug of postgres.js 3.4.9 (porsager/postgres#1119, #1181): a query that fails after sending
   // some rows leaves the connection's row counter where it was, so the next query on that connection
-  // resolves with holes at the front. Here the calendar list comes back sparse and the tool call ends
-  // in an exception ("something went wrong"); a claim or confirm answered with a hole would do the same
-  // mid-saga. The fix belongs in the driver (or a guard in shared/store); this test flips when it lands.
-  it.fails("answers the next tool call on that connection cleanly", async () => {
+  // resolves with holes at the front. The store drops the holes (shared/store/rows.ts); without that,
+  // the calendar list came back sparse and the tool call ended in "something went wrong".
+  it("answers the next tool call on that connection cleanly", async () => {
     const { pool } = ownPool({ max: 1 });
     const rig = slotlineRig(pool);
     const calendar = await createTestCalendar(sql);
