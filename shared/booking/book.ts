@@ -39,6 +39,8 @@ export interface BookingRequest {
   caller: { name: string; phone?: string | null | undefined; email?: string | null | undefined };
   notes?: string | null | undefined;
   callerZone: string;
+  /** Say the zone after each time offered: the caller's zone was assumed to be the business's. */
+  nameCallerZone?: boolean | undefined;
   /** A reschedule: the confirmed booking this one replaces (cancelled when this one is confirmed). */
   replacesClaimId?: string | undefined;
 }
@@ -405,7 +407,13 @@ async function alternativesAfter(
     const answer = await searchSlots(
       deps,
       request.calendar,
-      { window: { start: from, end: from.add({ hours: 24 }) }, callerZone: request.callerZone, durationMinutes: request.durationMinutes, allowCached },
+      {
+        window: { start: from, end: from.add({ hours: 24 }) },
+        callerZone: request.callerZone,
+        nameCallerZone: request.nameCallerZone ?? false,
+        durationMinutes: request.durationMinutes,
+        allowCached,
+      },
       budget,
     );
     if (!answer.ok) return undefined;

@@ -300,10 +300,11 @@ async function book(scope: Scope, args: Args<"book_appointment">): Promise<ToolR
       caller: { name, phone: scope.context.customerNumber ?? args.phone, email: args.email },
       notes: contactNotes(args.notes, scope.context.customerNumber, args.phone),
       callerZone,
+      nameCallerZone: where.zoneAssumed,
     },
     scope.budget,
   );
-  return { ...bookingAnswer(scope, outcome, calendar, callerZone, name, assumed), calendar: calendar.record.name };
+  return { ...bookingAnswer(scope, outcome, calendar, callerZone, name, assumed, where.zoneAssumed), calendar: calendar.record.name };
 }
 
 function contactNotes(notes: string | undefined, callerId: string | null, contact: string | undefined): string | undefined {
@@ -311,10 +312,19 @@ function contactNotes(notes: string | undefined, callerId: string | null, contac
   return notes === undefined ? `Contact number: ${contact}` : `${notes} (Contact number: ${contact})`;
 }
 
-function bookingAnswer(scope: Scope, outcome: BookingOutcome, calendar: ResolvedCalendar, callerZone: string, name: string, assumed: boolean): ToolRun {
+function bookingAnswer(
+  scope: Scope,
+  outcome: BookingOutcome,
+  calendar: ResolvedCalendar,
+  callerZone: string,
+  name: string,
+  assumed: boolean,
+  nameZone = false,
+): ToolRun {
   switch (outcome.kind) {
     case "booked": {
-      const when = spokenDateTime(outcome.claim.startsAt, callerZone, scope.now, { businessZone: calendar.settings.timeZone });
+      // A caller whose zone we assumed hears which clock the time is on ("10am Arizona time").
+      const when = spokenDateTime(outcome.claim.startsAt, callerZone, scope.now, { businessZone: calendar.settings.timeZone, nameZone });
       const firstName = name.split(/\s+/)[0];
       const check = assumed ? " Just to confirm, that's the time you meant?" : "";
       return say(true, outcome.replayed ? "booked-replayed" : "booked", `You're all set, ${firstName}: you're booked for ${when}.${check}`, bookingData(outcome.claim, calendar));

@@ -344,3 +344,16 @@ describe("requests that overlap in time", () => {
     expect(other.ok).toBe(false);
   });
 });
+
+describe("the caller's clock", () => {
+  it("names the zone when the caller gave none, in the confirmation and in the alternatives", async () => {
+    const { rig, calendar } = await setUp({ time_zone: "America/Phoenix" });
+    const start = slotStart(11, 40);
+    const booked = await callTool(rig, "book_appointment", { start: iso(start), name: "Zone Less", calendar: calendar.name });
+    expect(booked.say).toMatch(/ Arizona time\.$/);
+    const lost = await callTool(rig, "book_appointment", { start: iso(start), name: "Too Late", calendar: calendar.name });
+    expect(lost.say).toMatch(/I can offer .+ Arizona time/);
+    const toldZone = await callTool(rig, "book_appointment", { start: iso(slotStart(11, 44)), name: "Zone Ful", caller_time_zone: "Eastern", calendar: calendar.name });
+    expect(toldZone.say).toMatch(/your time, .+ in Arizona\.$/);
+  });
+});
