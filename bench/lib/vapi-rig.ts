@@ -35,7 +35,26 @@ export function benchDatabaseUrl(): string {
 export interface EmulatorProcess {
   url: string;
   control: EmulatorControl;
+  /** CPU milliseconds the emulator process has used so far (Linux; NaN elsewhere). */
+  cpuMs(): number;
   stop(): Promise<void>;
+}
+
+/** CPU milliseconds (user + system) a process has used, from /proc (Linux); NaN when unreadable. */
+export function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name: state is field 3, utime 14 and stime 15, in clock ticks (100 Hz).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU milliseconds used so far by the Postgres backends serving this pool (application_name "slotline"). */
+export async function postgresBackendsCpuMs(sql: Sql): Promise<number> {
+  const rows = await sql`select pid from pg_stat_activity where application_name = 'slotline'`;
+  return rows.reduce((total, row) => total + processCpuMs(Number(row.pid)), 0);
 }
 
 /** Starts test/google-emulator/main.ts in a child process on a free port, calendars created on first use. */
@@ -58,6 +77,7 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   return {
     url,
     control: emulatorControl(url),
+    cpuMs: () => processCpuMs(child.pid ?? -1),
     stop: async () => {
       process.off("exit", killChild);
       if (child.exitCode !== null) return;
