@@ -148,7 +148,6 @@ export async function audit(sql: Sql, calendarId: string, events: LiveEvent[], a
     end: Temporal.Instant.fromEpochMilliseconds((r.ends_at as Date).getTime()),
   }));
   const byId = new Map(claims.map((c) => [c.id, c]));
-  const byKey = new Map(claims.map((c) => [c.key, c]));
   const liveIds = new Set(events.map((e) => e.id));
   const active = claims.filter((c) => c.status === "held" || c.status === "pending" || c.status === "confirmed");
 

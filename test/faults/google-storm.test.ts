@@ -11,36 +11,28 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { eventIdForClaim } from "../../shared/calendar/event-id.ts";
 import { postgresLedger, type Sql } from "../../shared/store/postgres-ledger.ts";
-import { emulatorControl, type EmulatorControl, type FaultSpec } from "../google-emulator/control.ts";
-import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
-import { connectTestDatabase, createTestCalendar, slotStart } from "../harness/database.ts";
+import type { EmulatorControl, FaultSpec } from "../google-emulator/control.ts";
+import type { GoogleEmulator } from "../google-emulator/emulator.ts";
+import { slotStart } from "../harness/database.ts";
+import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testbed.ts";
 import { slotlineRig } from "../harness/slotline.ts";
 import { attemptBooking, audit, emulatorEvents, reconcileNow, report, type AuditCounts } from "./audit.ts";
 
+const bed = googleTestbed({ poolSize: 20 });
 let sql: Sql;
 let emulator: GoogleEmulator;
 let control: EmulatorControl;
-
-beforeAll(async () => {
-  sql = connectTestDatabase({ max: 20 });
-  emulator = await startGoogleEmulator();
-  control = emulatorControl(emulator.url);
-});
-afterAll(async () => {
-  await emulator.close();
-  await sql.end();
+beforeAll(() => {
+  ({ sql, emulator, control } = bed);
 });
 
 type OnFailure = "release" | "keep";
 
 async function googleCalendar(onFailure: OnFailure) {
-  const googleId = `faults-${randomUUID().slice(0, 8)}@example.com`;
-  await control.createCalendar(googleId, "UTC");
-  const calendar = await createTestCalendar(sql, { provider: "google", google_calendar_id: googleId, on_calendar_failure: onFailure });
-  return { ...calendar, googleId };
+  return createGoogleTestCalendar(bed, { onFailure: onFailure, prefix: "faults" });
 }
 
 const API_ROUTES = ["freeBusy", "events.insert", "events.get", "events.delete"] as const;

@@ -12,26 +12,24 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Temporal } from "@js-temporal/polyfill";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectPostgres, type ConnectOptions, type Sql } from "../../shared/store/postgres-ledger.ts";
-import { emulatorControl, type EmulatorControl } from "../google-emulator/control.ts";
-import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
-import { connectTestDatabase, createTestCalendar, slotStart, testDatabaseUrl } from "../harness/database.ts";
+import type { EmulatorControl } from "../google-emulator/control.ts";
+import type { GoogleEmulator } from "../google-emulator/emulator.ts";
+import { createTestCalendar, slotStart, testDatabaseUrl } from "../harness/database.ts";
+import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testbed.ts";
 import { callTool, slotlineRig, type Rig } from "../harness/slotline.ts";
 import { attemptBooking, audit, emulatorEvents, localEvents, reconcileNow, report, type Attempt, type AuditCounts } from "./audit.ts";
 
+const bed = googleTestbed({ poolSize: 10 });
 let sql: Sql;
 let emulator: GoogleEmulator;
 let control: EmulatorControl;
 const pools: Sql[] = [];
 
-beforeAll(async () => {
-  sql = connectTestDatabase({ max: 10 });
-  emulator = await startGoogleEmulator();
-  control = emulatorControl(emulator.url);
+beforeAll(() => {
+  ({ sql, emulator, control } = bed);
 });
 afterAll(async () => {
   await Promise.all(pools.map((pool) => pool.end({ timeout: 1 })));
-  await emulator.close();
-  await sql.end();
 });
 
 /**
@@ -56,10 +54,7 @@ interface Calendar {
 }
 
 async function googleCalendar(onFailure: "release" | "keep" = "release"): Promise<Calendar> {
-  const googleId = `pg-${randomUUID().slice(0, 8)}@example.com`;
-  await control.createCalendar(googleId, "UTC");
-  const calendar = await createTestCalendar(sql, { provider: "google", google_calendar_id: googleId, on_calendar_failure: onFailure });
-  return { ...calendar, googleId };
+  return createGoogleTestCalendar(bed, { onFailure, prefix: "pg" });
 }
 
 async function eventsOf(calendar: Calendar) {

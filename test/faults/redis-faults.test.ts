@@ -8,28 +8,23 @@ import { randomUUID } from "node:crypto";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { connectRedis } from "../../shared/store/redis.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
-import { emulatorControl, type EmulatorControl } from "../google-emulator/control.ts";
-import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
-import { connectTestDatabase, createTestCalendar, slotStart } from "../harness/database.ts";
+import type { EmulatorControl } from "../google-emulator/control.ts";
+import type { GoogleEmulator } from "../google-emulator/emulator.ts";
+import { slotStart } from "../harness/database.ts";
+import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testbed.ts";
 import { callTool, slotlineRig, type Rig } from "../harness/slotline.ts";
 import { attemptBooking, audit, emulatorEvents, report } from "./audit.ts";
 
 const REDIS = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const bed = googleTestbed({ poolSize: 20 });
 let sql: Sql;
 let emulator: GoogleEmulator;
 let control: EmulatorControl;
-
-beforeAll(async () => {
-  sql = connectTestDatabase({ max: 20 });
-  emulator = await startGoogleEmulator();
-  control = emulatorControl(emulator.url);
-});
-afterAll(async () => {
-  await emulator.close();
-  await sql.end();
+beforeAll(() => {
+  ({ sql, emulator, control } = bed);
 });
 
 /** A TCP proxy to Redis that delays every chunk, both ways, by `delayMs` (order kept); `cut()` drops it. */
@@ -66,10 +61,7 @@ async function slowRedis(delayMs: number): Promise<{ url: string; cut: () => Pro
 }
 
 async function googleCalendar() {
-  const googleId = `redis-${randomUUID().slice(0, 8)}@example.com`;
-  await control.createCalendar(googleId, "UTC");
-  const calendar = await createTestCalendar(sql, { provider: "google", google_calendar_id: googleId });
-  return { ...calendar, googleId };
+  return createGoogleTestCalendar(bed, { prefix: "redis" });
 }
 
 const SLOTS = 10;

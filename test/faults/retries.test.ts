@@ -4,33 +4,25 @@
  * one claim and one event.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
-import { emulatorControl, type EmulatorControl, type FaultSpec } from "../google-emulator/control.ts";
-import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
-import { connectTestDatabase, createTestCalendar, slotStart } from "../harness/database.ts";
+import type { EmulatorControl, FaultSpec } from "../google-emulator/control.ts";
+import type { GoogleEmulator } from "../google-emulator/emulator.ts";
+import { slotStart } from "../harness/database.ts";
+import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testbed.ts";
 import { slotlineRig } from "../harness/slotline.ts";
 import { attemptBooking, audit, emulatorEvents, report, type Attempt } from "./audit.ts";
 
+const bed = googleTestbed({ poolSize: 20 });
 let sql: Sql;
 let emulator: GoogleEmulator;
 let control: EmulatorControl;
-
-beforeAll(async () => {
-  sql = connectTestDatabase({ max: 20 });
-  emulator = await startGoogleEmulator();
-  control = emulatorControl(emulator.url);
-});
-afterAll(async () => {
-  await emulator.close();
-  await sql.end();
+beforeAll(() => {
+  ({ sql, emulator, control } = bed);
 });
 
 async function googleCalendar(onFailure: "release" | "keep" = "release") {
-  const googleId = `retries-${randomUUID().slice(0, 8)}@example.com`;
-  await control.createCalendar(googleId, "UTC");
-  const calendar = await createTestCalendar(sql, { provider: "google", google_calendar_id: googleId, on_calendar_failure: onFailure });
-  return { ...calendar, googleId };
+  return createGoogleTestCalendar(bed, { onFailure: onFailure, prefix: "retries" });
 }
 
 /** ~20% of the calendar's calls fail (429, 403 rateLimitExceeded, 500, 503), and ~30% of writes lose their response. */

@@ -3,36 +3,27 @@
  * the deterministic event id, and what happens when Google fails halfway.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { connectTestDatabase, createTestCalendar, slotStart } from "../harness/database.ts";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { slotStart } from "../harness/database.ts";
+import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testbed.ts";
 import { callTool, iso, slotlineRig } from "../harness/slotline.ts";
-import { emulatorControl, type EmulatorControl } from "../google-emulator/control.ts";
-import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
+import type { EmulatorControl } from "../google-emulator/control.ts";
+import type { GoogleEmulator } from "../google-emulator/emulator.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 
+const bed = googleTestbed({ poolSize: 20 });
 let sql: Sql;
 let emulator: GoogleEmulator;
 let control: EmulatorControl;
-
-beforeAll(async () => {
-  sql = connectTestDatabase({ max: 20 });
-  emulator = await startGoogleEmulator();
-  control = emulatorControl(emulator.url);
-});
-afterAll(async () => {
-  await emulator.close();
-  await sql.end();
+beforeAll(() => {
+  ({ sql, emulator, control } = bed);
 });
 beforeEach(async () => {
   await control.clearFaults();
 });
 
 async function googleCalendar(onFailure: "release" | "keep" = "release") {
-  const googleId = `${randomUUID().slice(0, 8)}@example.com`;
-  await control.createCalendar(googleId, "UTC");
-  const calendar = await createTestCalendar(sql, { provider: "google", google_calendar_id: googleId });
-  await sql`update slotline.calendars set on_calendar_failure = ${onFailure} where id = ${calendar.id}::uuid`;
-  return { ...calendar, googleId };
+  return createGoogleTestCalendar(bed, { onFailure });
 }
 
 async function eventsIn(googleId: string) {
