@@ -429,6 +429,16 @@ describe("freeBusy", () => {
     const after = (await calendar.freeBusy([SHOP], from, to, { allowCached: true })).get(SHOP);
     expect(after?.ok && after.busy).toHaveLength(2);
   });
+
+  it("sends one request for many concurrent cached-allowed questions, and none shared by the recheck", async () => {
+    const calendar = client({ freeBusyCacheTtlMs: 60_000 });
+    await seed("2026-03-10T17:00:00Z", "2026-03-10T18:00:00Z");
+    const answers = await Promise.all(Array.from({ length: 20 }, () => calendar.freeBusy([SHOP], from, to, { allowCached: true })));
+    for (const answer of answers) expect(answer.get(SHOP)).toMatchObject({ ok: true, busy: [{}] });
+    expect(await control.requests("freeBusy")).toHaveLength(1);
+    await Promise.all([calendar.freeBusy([SHOP], from, to), calendar.freeBusy([SHOP], from, to)]);
+    expect(await control.requests("freeBusy")).toHaveLength(3);
+  });
 });
 
 describe("daylight saving time", () => {

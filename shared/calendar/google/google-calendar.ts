@@ -169,6 +169,30 @@ export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalend
   const invitesAttendees = config.subject !== undefined;
   const cacheTtlMs = config.freeBusyCacheTtlMs ?? 0;
   const cache = new Map<string, { at: number; result: FreeBusyResult }>();
+  const inFlight = new Map<string, Promise<Map<string, FreeBusyResult>>>();
+
+  /** Free/busy of `wanted` over [from, to) from Google (split and chunked as it requires), cached. */
+  async function askGoogle(wanted: string[], from: Temporal.Instant, to: Temporal.Instant, options: CallOptions): Promise<Map<string, FreeBusyResult>> {
+    const results = new Map<string, FreeBusyResult>();
+    const windows = splitRange(from, to);
+    const answers = await Promise.all(
+      windows.flatMap(([start, end]) => chunk(wanted, MAX_FREEBUSY_CALENDARS).map((group) => queryWindow(group, start, end, options))),
+    );
+    for (const id of wanted) {
+      const busy: BusyInterval[] = [];
+      let failure: CalendarError | undefined;
+      for (const answer of answers) {
+        const result = answer.get(id);
+        if (!result) continue;
+        if (!result.ok) failure ??= result.error;
+        else busy.push(...result.busy);
+      }
+      const result: FreeBusyResult = failure ? { ok: false, error: failure } : { ok: true, busy: mergeBusy(busy, from, to) };
+      results.set(id, result);
+      if (cacheTtlMs > 0 && result.ok) cache.set(cacheKey(id, from, to), { at: now(), result });
+    }
+    return results;
+  }
   const cacheKey = (calendarId: string, from: Temporal.Instant, to: Temporal.Instant) =>
     `${calendarId}\u0000${from.epochMilliseconds}\u0000${to.epochMilliseconds}`;
   const invalidateFreeBusy = (calendarId?: string) => {
@@ -306,23 +330,16 @@ export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalend
         return true;
       });
       if (wanted.length === 0) return results;
-      const windows = splitRange(from, to);
-      const answers = await Promise.all(
-        windows.flatMap(([start, end]) => chunk(wanted, MAX_FREEBUSY_CALENDARS).map((group) => queryWindow(group, start, end, options))),
-      );
-      for (const id of wanted) {
-        const busy: BusyInterval[] = [];
-        let failure: CalendarError | undefined;
-        for (const answer of answers) {
-          const result = answer.get(id);
-          if (!result) continue;
-          if (!result.ok) failure ??= result.error;
-          else busy.push(...result.busy);
-        }
-        const result: FreeBusyResult = failure ? { ok: false, error: failure } : { ok: true, busy: mergeBusy(busy, from, to) };
-        results.set(id, result);
-        if (cacheTtlMs > 0 && result.ok) cache.set(cacheKey(id, from, to), { at: now(), result });
+      // Concurrent cached-allowed questions about the same calendar and range (a stampede's losers
+      // asking for alternatives) share one request instead of each sending its own.
+      const shareable = useCache && wanted.length === 1 ? cacheKey(wanted[0] as string, from, to) : undefined;
+      const shared = shareable === undefined ? undefined : inFlight.get(shareable);
+      const asking = shared ?? askGoogle(wanted, from, to, options);
+      if (shareable !== undefined && shared === undefined) {
+        inFlight.set(shareable, asking);
+        void asking.finally(() => inFlight.delete(shareable)).catch(() => {});
       }
+      for (const [id, result] of await asking) results.set(id, result);
       return results;
     },
 
