@@ -90,7 +90,8 @@ describe("booking into Google Calendar", () => {
     await control.fault({ route: "events.insert", kind: "503", times: 1000 });
     const started = Date.now();
     const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 18)), name: "Unlucky", calendar: calendar.name });
-    expect(Date.now() - started).toBeLessThan(4000);
+    // Without the 1.5 s budget the client would retry for its default ten seconds.
+    expect(Date.now() - started).toBeLessThan(6000);
     expect(booked.ok).toBe(false);
     expect(booked.say).toMatch(/can't reach the calendar/);
     expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["failed"]);
