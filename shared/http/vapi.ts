@@ -21,11 +21,6 @@ export interface VapiHandlerOptions {
   observe?: ToolCallObserver;
   /** Epoch ms; default Date.now. */
   clock?: () => number;
-  /**
-   * Non-tool messages (status-update, end-of-call-report, ...) are handed here after the answer is
-   * sent; nothing is awaited for them on the request path.
-   */
-  onOtherMessage?: (type: string, body: unknown) => void;
 }
 
 export const DEFAULT_TOOL_BUDGET_MS = 5000;
@@ -85,11 +80,9 @@ export function vapiHandler(options: VapiHandlerOptions): (request: Request) => 
     switch (parsed.kind) {
       case "invalid":
         return json({ error: `I couldn't read that request: ${parsed.problem}.` });
-      case "other": {
-        const handler = options.onOtherMessage;
-        if (handler) queueMicrotask(() => handler(parsed.type, parseJson(body.text)));
+      case "other":
+        // status-update, end-of-call-report, ...: acknowledged at once; nothing is done on the call's path.
         return json({});
-      }
       case "function-call": {
         const result = await answer(parsed.call, parsed.context, arrivedAt);
         return json({ result: result.result ?? result.error ?? "" });
