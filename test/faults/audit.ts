@@ -12,6 +12,7 @@
  * - taken but free: a caller told "just taken" for a slot nobody holds (30-minute slots assumed).
  */
 import { Temporal } from "@js-temporal/polyfill";
+import { expect } from "vitest";
 import { claimIdForEventId } from "../../shared/calendar/event-id.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 import type { EmulatorControl } from "../google-emulator/control.ts";
@@ -194,6 +195,15 @@ export async function audit(sql: Sql, calendarId: string, events: LiveEvent[], a
 }
 
 /** One line per scenario in the test output: the counts a reader wants to see. */
+/** Nothing half-written and nothing lost: every answer clean, no orphan, no event-less booking, no double. */
+export function expectNothingLost(counts: AuditCounts): void {
+  expect(counts.badAnswers).toBe(0);
+  expect(counts.orphans).toBe(0);
+  expect(counts.confirmedWithoutEvent).toBe(0);
+  expect(counts.lost).toBe(0);
+  expect(counts.doubles).toBe(0);
+}
+
 export function report(scenario: string, counts: AuditCounts, extra: Record<string, number | string> = {}): void {
   const fields = { ...counts, ...extra };
   console.log(`[faults] ${scenario}: ${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(" ")}`);

@@ -17,7 +17,7 @@ import type { GoogleEmulator } from "../google-emulator/emulator.ts";
 import { createTestCalendar, slotStart, testDatabaseUrl } from "../harness/database.ts";
 import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testbed.ts";
 import { callTool, slotlineRig, type Rig } from "../harness/slotline.ts";
-import { attemptBooking, audit, emulatorEvents, localEvents, reconcileNow, report, type Attempt, type AuditCounts } from "./audit.ts";
+import { attemptBooking, audit, emulatorEvents, expectNothingLost, localEvents, reconcileNow, report, type Attempt } from "./audit.ts";
 
 const bed = googleTestbed({ poolSize: 10 });
 let sql: Sql;
@@ -72,24 +72,16 @@ function storm(rig: Rig, calendar: Calendar, slots: Temporal.Instant[], rivals: 
   );
 }
 
-function expectSound(counts: AuditCounts) {
-  expect(counts.badAnswers).toBe(0);
-  expect(counts.orphans).toBe(0);
-  expect(counts.confirmedWithoutEvent).toBe(0);
-  expect(counts.lost).toBe(0);
-  expect(counts.doubles).toBe(0);
-}
-
 /** The audit after the storm, then a reconciler pass (through a healthy pool), then the audit again. */
 async function auditAndReconcile(scenario: string, calendar: Calendar, attempts: Attempt[], extra: Record<string, number> = {}) {
   const during = await audit(sql, calendar.id, await eventsOf(calendar), attempts);
   report(`${scenario}, after the faults`, during, extra);
-  expectSound(during);
+  expectNothingLost(during);
   const healthy = slotlineRig(sql, { emulator });
   const pass = await reconcileNow(healthy, calendar.name);
   const after = await audit(sql, calendar.id, await eventsOf(calendar), attempts);
   report(`${scenario}, after the reconciler`, after, pass);
-  expectSound(after);
+  expectNothingLost(after);
   expect(after.pending).toBe(0);
   expect(after.awaitingRemoval).toBe(0);
   expect(pass.deferred).toBe(0);
