@@ -82,36 +82,48 @@ type Target =
   | { kind: "booking"; claim: Claim; calendar: ResolvedCalendar }
   | { kind: "answer"; ok: boolean; say: string; choices?: Claim[] };
 
-/** The one booking a cancel or reschedule is about, checked to be the caller's and outside the cut-off. */
-async function targetBooking(
-  deps: BookingDeps,
-  bookingId: string | undefined,
-  identity: CallerIdentity,
-  callerZone: string,
-  verb: "cancel" | "move",
-): Promise<Target> {
-  const now = deps.now();
-  let claim: Claim | null = null;
+/**
+ * Which of the caller's bookings a cancel or reschedule is about: the one named (if it is theirs), else
+ * their only confirmed upcoming one; several, or why there is none.
+ */
+export type BookingPick =
+  | { kind: "one"; claim: Claim }
+  | { kind: "several"; bookings: Claim[] }
+  | { kind: "none"; ok: boolean; say: string };
+
+/**
+ * @example const pick = await pickBooking(deps, args.booking_id, { phone: callerId, callId });
+ */
+export async function pickBooking(deps: BookingDeps, bookingId: string | undefined, identity: CallerIdentity): Promise<BookingPick> {
   if (bookingId !== undefined) {
-    claim = UUID.test(bookingId) ? await deps.ledger.getClaim(bookingId) : null;
+    const claim = UUID.test(bookingId) ? await deps.ledger.getClaim(bookingId) : null;
     if (claim === null || !belongsTo(claim, identity)) {
-      return { kind: "answer", ok: false, say: "I can't find that booking under your number. Could you tell me the day and time of the appointment?" };
+      return { kind: "none", ok: false, say: "I can't find that booking under your number. Could you tell me the day and time of the appointment?" };
     }
-    if (claim.status === "cancelled") return { kind: "answer", ok: true, say: "That appointment is already cancelled." };
+    if (claim.status === "cancelled") return { kind: "none", ok: true, say: "That appointment is already cancelled." };
     if (claim.status !== "confirmed") {
-      return { kind: "answer", ok: false, say: "That appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?" };
+      return { kind: "none", ok: false, say: "That appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?" };
     }
-  } else {
-    const lookup = await findCallerBookings(deps, identity);
-    if (lookup.kind !== "found") return { kind: "answer", ok: false, say: lookup.say };
-    const confirmed = lookup.bookings.filter((b) => b.status === "confirmed");
-    if (confirmed.length > 1) {
-      const said = confirmed.slice(0, 4).map((b) => spokenBooking(b, callerZone, now));
-      return { kind: "answer", ok: false, say: `You have ${confirmed.length} appointments: ${listOf(said)}. Which one would you like to ${verb}?`, choices: confirmed };
-    }
-    claim = confirmed[0] ?? null;
-    if (claim === null) return { kind: "answer", ok: false, say: "Your appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?" };
+    return { kind: "one", claim };
   }
+  const lookup = await findCallerBookings(deps, identity);
+  if (lookup.kind !== "found") return { kind: "none", ok: false, say: lookup.say };
+  const confirmed = lookup.bookings.filter((b) => b.status === "confirmed");
+  if (confirmed.length > 1) return { kind: "several", bookings: confirmed };
+  const claim = confirmed[0];
+  if (claim === undefined) return { kind: "none", ok: false, say: "Your appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?" };
+  return { kind: "one", claim };
+}
+
+/** The one booking a cancel or reschedule is about, checked to be the caller's and outside the cut-off. */
+async function targetBooking(deps: BookingDeps, pick: BookingPick, callerZone: string, verb: "cancel" | "move"): Promise<Target> {
+  const now = deps.now();
+  if (pick.kind === "none") return { kind: "answer", ok: pick.ok, say: pick.say };
+  if (pick.kind === "several") {
+    const said = pick.bookings.slice(0, 4).map((b) => spokenBooking(b, callerZone, now));
+    return { kind: "answer", ok: false, say: `You have ${pick.bookings.length} appointments: ${listOf(said)}. Which one would you like to ${verb}?`, choices: pick.bookings };
+  }
+  const claim = pick.claim;
   const choice = await calendarOfClaim(deps, claim.calendarId);
   if (!choice.ok) return { kind: "answer", ok: false, say: choice.say };
   const cutoff = choice.calendar.record.cancelCutoffMinutes;
@@ -136,11 +148,19 @@ export type ChangeOutcome =
  */
 export async function cancelAppointment(
   deps: BookingDeps,
-  request: { bookingId?: string | undefined; identity: CallerIdentity; callerZone: string; reason?: string | undefined },
+  request: {
+    bookingId?: string | undefined;
+    identity: CallerIdentity;
+    callerZone: string;
+    reason?: string | undefined;
+    /** The booking already picked (see `pickBooking`); picked here otherwise. */
+    pick?: BookingPick | undefined;
+  },
   budget: Budget,
 ): Promise<ChangeOutcome> {
   try {
-    const target = await targetBooking(deps, request.bookingId, request.identity, request.callerZone, "cancel");
+    const pick = request.pick ?? (await pickBooking(deps, request.bookingId, request.identity));
+    const target = await targetBooking(deps, pick, request.callerZone, "cancel");
     if (target.kind === "answer") return target;
     const { claim: cancelled, outcome } = await deps.ledger.cancelBooking(target.claim.id, request.reason ?? "cancelled by caller");
     await removeBookingEvent(deps, target.calendar, cancelled, budget);
@@ -185,6 +205,8 @@ export async function rescheduleAppointment(
     idempotencyKey: string;
     callId: string | null;
     toolCallId: string | null;
+    /** The booking already picked (see `pickBooking`); picked here otherwise. */
+    pick?: BookingPick | undefined;
   },
   budget: Budget,
 ): Promise<RescheduleOutcome> {
@@ -192,7 +214,8 @@ export async function rescheduleAppointment(
     // A retry after success: the caller already has the new booking, pointing at the old one.
     const replay = await earlierMove(deps, request);
     if (replay) return replay;
-    const target = await targetBooking(deps, request.bookingId, request.identity, request.callerZone, "move");
+    const pick = request.pick ?? (await pickBooking(deps, request.bookingId, request.identity));
+    const target = await targetBooking(deps, pick, request.callerZone, "move");
     if (target.kind === "answer") return target;
     const old = target.claim;
     if (old.startsAt.equals(request.newStart)) {

@@ -12,7 +12,7 @@ import { bookAppointment, type BookingOutcome } from "../booking/book.ts";
 import { calendarOfClaim, chooseCalendar, listOf, type ResolvedCalendar } from "../booking/calendars.ts";
 import type { BookingDeps, Budget } from "../booking/deps.ts";
 import { holdSlot } from "../booking/hold.ts";
-import { cancelAppointment, findCallerBookings, phoneKey, rescheduleAppointment, spokenBooking, type CallerIdentity } from "../booking/manage.ts";
+import { cancelAppointment, findCallerBookings, phoneKey, pickBooking, rescheduleAppointment, spokenBooking, type CallerIdentity } from "../booking/manage.ts";
 import { bookingSystemTrouble, calendarTrouble, takenWithAlternatives } from "../booking/speech.ts";
 import { readToolTime } from "../booking/when.ts";
 import { isLedgerError } from "../store/errors.ts";
@@ -142,19 +142,6 @@ async function calendarOfBooking(scope: Scope, claim: Claim): Promise<ResolvedCa
 async function sayBooking(scope: Scope, claim: Claim, callerZone: string): Promise<string> {
   const calendar = await calendarOfBooking(scope, claim);
   return spokenBooking(claim, callerZone, scope.now, calendar?.settings.timeZone);
-}
-
-/**
- * The booking a cancel or reschedule is about, for its calendar (rules, zone): the one named, else the
- * caller's only upcoming one. Undefined when that is not yet clear (the operation then says why).
- */
-async function bookingInQuestion(scope: Scope, bookingId: string | undefined): Promise<Claim | undefined> {
-  if (bookingId !== undefined) {
-    return UUID.test(bookingId) ? ((await scope.deps.ledger.getClaim(bookingId)) ?? undefined) : undefined;
-  }
-  const lookup = await findCallerBookings(scope.deps, identityOf(scope));
-  const confirmed = lookup.kind === "found" ? lookup.bookings.filter((b) => b.status === "confirmed") : [];
-  return confirmed.length === 1 ? confirmed[0] : undefined;
 }
 
 /** The caller's zone, read against a booking's calendar when there is one, else the call's calendar. */
@@ -346,11 +333,12 @@ function bookingAnswer(
 }
 
 async function cancel(scope: Scope, args: Args<"cancel_appointment">): Promise<ToolRun> {
-  const zone = await zoneFor(scope, args.caller_time_zone, await bookingInQuestion(scope, args.booking_id));
+  const pick = await pickBooking(scope.deps, args.booking_id, identityOf(scope));
+  const zone = await zoneFor(scope, args.caller_time_zone, pick.kind === "one" ? pick.claim : undefined);
   if (!zone.ok) return zone.run;
   const outcome = await cancelAppointment(
     scope.deps,
-    { bookingId: args.booking_id, identity: identityOf(scope), callerZone: zone.callerZone, reason: args.reason },
+    { bookingId: args.booking_id, identity: identityOf(scope), callerZone: zone.callerZone, reason: args.reason, pick },
     scope.budget,
   );
   if (outcome.kind === "answer") return say(outcome.ok, outcome.ok ? "unchanged" : "refused", outcome.say, choicesData(outcome.choices));
@@ -360,7 +348,8 @@ async function cancel(scope: Scope, args: Args<"cancel_appointment">): Promise<T
 
 async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): Promise<ToolRun> {
   // The new time is read in the booking's own calendar (its zone and hours), not the call's default.
-  const found = await zoneFor(scope, args.caller_time_zone, await bookingInQuestion(scope, args.booking_id));
+  const pick = await pickBooking(scope.deps, args.booking_id, identityOf(scope));
+  const found = await zoneFor(scope, args.caller_time_zone, pick.kind === "one" ? pick.claim : undefined);
   if (!found.ok) return found.run;
   const where = { calendar: found.calendar };
   const zone = { zone: found.callerZone };
@@ -372,6 +361,7 @@ async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): P
     {
       bookingId: args.booking_id,
       identity: identityOf(scope),
+      pick,
       newStart: time.at,
       durationMinutes: args.duration_minutes,
       callerZone: zone.zone,
