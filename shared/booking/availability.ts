@@ -73,3 +73,73 @@ export async function searchSlots(deps: BookingDeps, calendar: ResolvedCalendar,
   return { ok: true, result, busy: known.busy };
 }
 
+/** What the alternatives after a lost slot depend on: the calendar, the caller's clock, the length. */
+export interface LostSlotRequest {
+  calendar: ResolvedCalendar;
+  callerZone: string;
+  nameCallerZone?: boolean | undefined;
+  durationMinutes?: number | undefined;
+}
+
+/**
+ * The nearest free slots from a lost slot on, for a caller who lost it (a race, a hold, a recheck);
+ * never the lost slot itself.
+ */
+export async function alternativesAfter(
+  deps: BookingDeps,
+  request: LostSlotRequest,
+  from: Temporal.Instant,
+  budget: Budget,
+  allowCached = true,
+): Promise<SlotSearchResult | undefined> {
+  const search = (): Promise<SlotSearchResult | undefined> => searchAlternatives(deps, request, from, budget, allowCached);
+  if (!allowCached) return search();
+  // A stampede's losers all lost the same slot: one search answers them all for a moment, instead of
+  // each repeating the same reads and the same slot search (the lost slot itself is never offered).
+  const key = [request.calendar.record.id, from.epochMilliseconds, request.durationMinutes ?? "", request.callerZone, request.nameCallerZone ?? false].join("|");
+  const nowMs = deps.now().epochMilliseconds;
+  let recent = recentAlternatives.get(deps);
+  if (recent === undefined) recentAlternatives.set(deps, (recent = new Map()));
+  const hit = recent.get(key);
+  if (hit && nowMs - hit.atMs < ALTERNATIVES_REUSE_MS) return hit.answer;
+  if (recent.size > 500) for (const [k, v] of recent) if (nowMs - v.atMs >= ALTERNATIVES_REUSE_MS) recent.delete(k);
+  const answer = search();
+  recent.set(key, { atMs: nowMs, answer });
+  return answer;
+}
+
+/** How long the alternatives offered after one lost slot are reused for its other losers. */
+const ALTERNATIVES_REUSE_MS = 1000;
+const recentAlternatives = new WeakMap<BookingDeps, Map<string, { atMs: number; answer: Promise<SlotSearchResult | undefined> }>>();
+
+async function searchAlternatives(
+  deps: BookingDeps,
+  request: LostSlotRequest,
+  from: Temporal.Instant,
+  budget: Budget,
+  allowCached: boolean,
+): Promise<SlotSearchResult | undefined> {
+  try {
+    const answer = await searchSlots(
+      deps,
+      request.calendar,
+      {
+        window: { start: from, end: from.add({ hours: 24 }) },
+        callerZone: request.callerZone,
+        nameCallerZone: request.nameCallerZone ?? false,
+        durationMinutes: request.durationMinutes,
+        allowCached,
+      },
+      budget,
+    );
+    if (!answer.ok) return undefined;
+    // The lost slot itself may still look free (the winner's claim is not committed yet): never offer it.
+    const lostEnd = from.add({ minutes: request.durationMinutes ?? request.calendar.settings.slotMinutes });
+    const slots = answer.result.slots.filter(
+      (slot) => !(slot.start.epochMilliseconds < lostEnd.epochMilliseconds && slot.end.epochMilliseconds > from.epochMilliseconds),
+    );
+    return { ...answer.result, slots };
+  } catch {
+    return undefined;
+  }
+}

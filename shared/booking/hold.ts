@@ -8,7 +8,7 @@ import { isCalendarError } from "../calendar/errors.ts";
 import { checkSlot, type SlotSearchResult } from "../availability/index.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
-import { searchSlots } from "./availability.ts";
+import { alternativesAfter } from "./availability.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
 import { bookingSystemTrouble, calendarTrouble } from "./speech.ts";
@@ -39,12 +39,7 @@ export async function holdSlot(deps: BookingDeps, request: HoldRequest, budget: 
   const check = checkSlot({ settings: calendar.settings, start: request.start, durationMinutes: request.durationMinutes, now: deps.now() });
   if (!check.ok) return { kind: "failed", say: check.message };
 
-  const alternatives = async (): Promise<HoldOutcome> => {
-    const window = { start: check.start, end: check.start.add({ hours: 24 }) };
-    const later = await searchSlots(deps, calendar, { window, callerZone: request.callerZone, durationMinutes: request.durationMinutes }, budget);
-    const slots = later.ok ? later.result.slots.filter((slot) => !slot.start.equals(check.start)) : [];
-    return { kind: "taken", alternatives: later.ok ? { ...later.result, slots } : undefined };
-  };
+  const alternatives = async (): Promise<HoldOutcome> => ({ kind: "taken", alternatives: await alternativesAfter(deps, request, check.start, budget) });
   try {
     // The ledger decides first; then the calendar (a recent cached read is fine: booking rechecks).
     const result = await deps.ledger.claimSlot({ ...claimOf(request, check), status: "held" });
