@@ -59,3 +59,24 @@ export function readToolTime(text: string, context: ToolTimeContext): ToolTime {
       return { kind: "question", say: parsed.message };
   }
 }
+
+/**
+ * A range said as a start and an optional end: each read as `readToolTime` reads it. A point starts
+ * (or ends) there, a window starts at its start (or ends at its end); without an end, the start's own
+ * window or the 24 hours after it. The end may come out before the start: the caller decides.
+ *
+ * @example readToolRange("2026-01-23", undefined, ctx) // { kind: "range", start: 23rd 00:00, end: 24th 00:00 }
+ */
+export function readToolRange(
+  startText: string,
+  endText: string | undefined,
+  context: ToolTimeContext,
+): { kind: "range"; start: Temporal.Instant; end: Temporal.Instant } | { kind: "question"; say: string } {
+  const from = readToolTime(startText, context);
+  if (from.kind === "question") return from;
+  const to = endText === undefined ? undefined : readToolTime(endText, context);
+  if (to?.kind === "question") return to;
+  const start = from.kind === "point" ? from.at : from.start;
+  const end = to === undefined ? (from.kind === "window" ? from.end : start.add({ hours: 24 })) : to.kind === "point" ? to.at : to.end;
+  return { kind: "range", start, end };
+}

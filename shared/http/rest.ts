@@ -12,7 +12,7 @@ import { bookAppointment } from "../booking/book.ts";
 import { chooseCalendar } from "../booking/calendars.ts";
 import type { BookingDeps } from "../booking/deps.ts";
 import { bookingSystemTrouble, takenWithAlternatives } from "../booking/speech.ts";
-import { readToolTime } from "../booking/when.ts";
+import { readToolRange, readToolTime } from "../booking/when.ts";
 import { observers, type ToolCallObserver } from "../observability/tool-calls.ts";
 import { isLedgerError } from "../store/errors.ts";
 import { resolveZone, spokenDateTime } from "../time/index.ts";
@@ -100,15 +100,10 @@ export function checkAvailabilityHandler(options: RestHandlerOptions): (request:
     const context = { now, callerZone: zone.zone, settings: calendar.settings };
     let window: { start: Temporal.Instant; end: Temporal.Instant } | undefined;
     if (input.date_start !== undefined) {
-      const from = readToolTime(input.date_start, context);
-      const to = input.date_end === undefined ? undefined : readToolTime(input.date_end, context);
-      if (from.kind === "question" || to?.kind === "question") {
-        const error = from.kind === "question" ? from.say : to?.kind === "question" ? to.say : "";
-        return { status: 400, body: { available_slots: [], total_found: 0, error }, outcome: "question" };
-      }
-      const start = from.kind === "point" ? from.at : from.start;
-      const end = to === undefined ? (from.kind === "window" ? from.end : start.add({ hours: 24 })) : to.kind === "point" ? to.at : to.end;
-      // A date_end given as a plain date means "through that day".
+      const range = readToolRange(input.date_start, input.date_end, context);
+      if (range.kind === "question") return { status: 400, body: { available_slots: [], total_found: 0, error: range.say }, outcome: "question" };
+      const { start, end } = range;
+      // An end at or before the start (the same plain date twice) means the day from the start.
       window = { start, end: end.epochMilliseconds > start.epochMilliseconds ? end : start.add({ hours: 24 }) };
     }
     const answer = await searchSlots(deps, calendar, { window, callerZone: zone.zone, nameCallerZone: zone.assumed, limit: 10 }, { deadline });

@@ -14,7 +14,7 @@ import type { BookingDeps, Budget } from "../booking/deps.ts";
 import { holdSlot } from "../booking/hold.ts";
 import { cancelAppointment, findCallerBookings, phoneKey, pickBooking, rescheduleAppointment, spokenBooking, type CallerIdentity } from "../booking/manage.ts";
 import { bookingSystemTrouble, calendarTrouble, takenWithAlternatives } from "../booking/speech.ts";
-import { readToolTime } from "../booking/when.ts";
+import { readToolRange, readToolTime } from "../booking/when.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
 import { resolveZone, spokenDateTime } from "../time/index.ts";
@@ -180,14 +180,10 @@ async function checkAvailability(scope: Scope, args: Args<"check_availability">)
   let window: { start: Temporal.Instant; end: Temporal.Instant } | undefined;
   const context = { now: scope.now, callerZone, settings: calendar.settings };
   if (args.start !== undefined) {
-    const from = readToolTime(args.start, context);
-    const to = args.end === undefined ? undefined : readToolTime(args.end, context);
-    if (from.kind === "question") return say(false, "question", from.say);
-    if (to?.kind === "question") return say(false, "question", to.say);
-    const start = from.kind === "point" ? from.at : from.start;
-    const end = to === undefined ? (from.kind === "window" ? from.end : start.add({ hours: 24 })) : to.kind === "point" ? to.at : to.end;
-    if (end.epochMilliseconds <= start.epochMilliseconds) return say(false, "question", "The end of that range is before its start. Which times should I look at?");
-    window = { start, end };
+    const range = readToolRange(args.start, args.end, context);
+    if (range.kind === "question") return say(false, "question", range.say);
+    if (range.end.epochMilliseconds <= range.start.epochMilliseconds) return say(false, "question", "The end of that range is before its start. Which times should I look at?");
+    window = { start: range.start, end: range.end };
   } else if (args.when !== undefined) {
     const time = readToolTime(args.when, context);
     if (time.kind === "question") return say(false, "question", time.say);
