@@ -179,7 +179,7 @@ async function claimFromHold(deps: BookingDeps, request: BookingRequest, budget:
     reason: "hold-not-found",
     say: "I can't find that hold any more. Which time would you like me to book?",
   };
-  const hold = UUID.test(holdId) ? await deps.ledger.getClaim(holdId) : null;
+  const hold = await deps.ledger.getClaim(holdId);
   if (hold === null || hold.calendarId !== request.calendar.record.id) return notFound;
   // A hold is this call's: another call cannot book it by guessing its id.
   if (hold.callId !== null && request.callId !== null && hold.callId !== request.callId) return notFound;
@@ -394,5 +394,3 @@ function eventFor(request: BookingRequest, claim: Claim, eventId: string): NewEv
     },
   };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

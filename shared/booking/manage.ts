@@ -96,7 +96,7 @@ export type BookingPick =
  */
 export async function pickBooking(deps: BookingDeps, bookingId: string | undefined, identity: CallerIdentity): Promise<BookingPick> {
   if (bookingId !== undefined) {
-    const claim = UUID.test(bookingId) ? await deps.ledger.getClaim(bookingId) : null;
+    const claim = await deps.ledger.getClaim(bookingId);
     if (claim === null || !belongsTo(claim, identity)) {
       return { kind: "none", ok: false, say: "I can't find that booking under your number. Could you tell me the day and time of the appointment?" };
     }
@@ -266,5 +266,3 @@ async function earlierMove(
   const from = moved?.replacesClaimId ? await deps.ledger.getClaim(moved.replacesClaimId) : null;
   return moved && from ? { kind: "moved", from, to: moved, replayed: true } : undefined;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

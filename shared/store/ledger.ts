@@ -5,6 +5,11 @@
  */
 import type { Temporal } from "@js-temporal/polyfill";
 
+/** Whether a string is a uuid (claim and calendar ids): anything else cannot name one of ours. */
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
 export type ClaimStatus = "held" | "pending" | "confirmed" | "failed" | "cancelled" | "expired";
 
 /** Statuses that occupy their slot (the exclusion constraint's predicate). */
@@ -135,6 +140,7 @@ export interface Ledger {
   /** Marks stale holds expired; returns how many. */
   sweepExpiredClaims(): Promise<number>;
   claimsOverlapping(calendarId: string, from: Temporal.Instant, to: Temporal.Instant): Promise<ActiveClaim[]>;
+  /** The claim, or null when there is none by that id (any string: a model may send anything). */
   getClaim(claimId: string): Promise<Claim | null>;
   /** Active bookings (pending or confirmed) matching the query, soonest first. */
   findBookings(query: BookingQuery): Promise<Claim[]>;

@@ -13,6 +13,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import { CalendarError } from "../calendar/errors.ts";
 import type { CalendarEvent, CalendarProvider, FreeBusyResult, NewEvent } from "../calendar/provider.ts";
 import { isLedgerError, toLedgerError } from "./errors.ts";
+import { isUuid } from "./ledger.ts";
 import { instant, type Sql } from "./postgres-ledger.ts";
 import { compactRows } from "./rows.ts";
 
@@ -62,7 +63,6 @@ async function run<T>(query: () => Promise<T>): Promise<T> {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function localCalendar(sql: Sql): CalendarProvider {
   return {
@@ -72,7 +72,7 @@ export function localCalendar(sql: Sql): CalendarProvider {
       const results = new Map<string, FreeBusyResult>();
       await Promise.all(
         calendarIds.map(async (calendarId) => {
-          if (!UUID.test(calendarId)) {
+          if (!isUuid(calendarId)) {
             results.set(calendarId, { ok: false, error: new CalendarError("not-found", `No local calendar ${calendarId}.`) });
             return;
           }
@@ -107,7 +107,7 @@ export function localCalendar(sql: Sql): CalendarProvider {
     },
 
     async getEvent(calendarId, eventId) {
-      if (!UUID.test(calendarId)) return null;
+      if (!isUuid(calendarId)) return null;
       const [row] = await run(
         () => sql`select * from slotline.local_events where calendar_id = ${calendarId}::uuid and id = ${eventId}`,
       );
@@ -127,13 +127,13 @@ export function localCalendar(sql: Sql): CalendarProvider {
     },
 
     async deleteEvent(calendarId, eventId) {
-      if (!UUID.test(calendarId)) return "not-found";
+      if (!isUuid(calendarId)) return "not-found";
       const [row] = await run(() => sql`select slotline.local_delete_event(${calendarId}::uuid, ${eventId}) as result`);
       return row?.result as "deleted" | "already-deleted" | "not-found";
     },
 
     async findEventsByClaim(calendarId, claimId) {
-      if (!UUID.test(calendarId) || !UUID.test(claimId)) return [];
+      if (!isUuid(calendarId) || !isUuid(claimId)) return [];
       const rows = await run(
         () => sql`
           select * from slotline.local_events

@@ -461,3 +461,17 @@ describe("finding and managing bookings", () => {
     expect(isLedgerError(negative, "invalid")).toBe(true);
   });
 });
+
+describe("getClaim with ids a model might send", () => {
+  it("answers null for anything that is not a uuid, without asking the database to cast it", async () => {
+    const sql = connectTestDatabase({ max: 1 });
+    try {
+      const ledger = postgresLedger(sql);
+      for (const id of ["", "hold_123", "'; drop table x; --", "00000000-0000-0000-0000-00000000000"]) {
+        expect(await ledger.getClaim(id)).toBeNull();
+      }
+    } finally {
+      await sql.end();
+    }
+  });
+});

@@ -12,15 +12,16 @@ import { Temporal } from "@js-temporal/polyfill";
 import postgres from "postgres";
 import { toLedgerError } from "./errors.ts";
 import { compactRows } from "./rows.ts";
-import type {
-  ActiveClaim,
-  CalendarRecord,
-  ChangeResult,
-  Claim,
-  ClaimRequest,
-  ClaimResult,
-  ClaimStatus,
-  Ledger,
+import {
+  isUuid,
+  type ActiveClaim,
+  type CalendarRecord,
+  type ChangeResult,
+  type Claim,
+  type ClaimRequest,
+  type ClaimResult,
+  type ClaimStatus,
+  type Ledger,
 } from "./ledger.ts";
 
 export type Sql = postgres.Sql;
@@ -237,6 +238,7 @@ export function postgresLedger(sql: Sql): Ledger {
     },
 
     async getClaim(claimId) {
+      if (!isUuid(claimId)) return null;
       const [row] = await run(() => sql`select * from slotline.get_claim(${claimId}::uuid) where claim_id is not null`);
       return row ? claimFrom(row) : null;
     },

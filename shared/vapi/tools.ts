@@ -156,7 +156,6 @@ async function zoneFor(scope: Scope, said: string | undefined, claim: Claim | un
   return { ok: true as const, calendar, callerZone: zone.zone };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function slotData(result: SlotSearchResult) {
   return result.slots.map((slot) => ({ start: slot.startIso, end: slot.endIso, spoken: slot.spoken }));
@@ -248,7 +247,7 @@ async function hold(scope: Scope, args: Args<"hold_slot">): Promise<ToolRun> {
 async function book(scope: Scope, args: Args<"book_appointment">): Promise<ToolRun> {
   // A hold knows its calendar: booking it must not depend on the model naming the calendar again.
   let calendarName = args.calendar;
-  if (args.hold_id !== undefined && calendarName === undefined && UUID.test(args.hold_id)) {
+  if (args.hold_id !== undefined && calendarName === undefined) {
     const hold = await scope.deps.ledger.getClaim(args.hold_id);
     const holdCalendar = hold ? await calendarOfBooking(scope, hold) : undefined;
     calendarName = holdCalendar?.record.name;
