@@ -4,7 +4,7 @@
  * free/busy and an idempotent insert over HTTP. The emulator runs in Node as a child process, unless
  * GOOGLE_EMULATOR_URL points at one already running.
  *
- *   npx deno test --allow-net --allow-read --allow-env --allow-run test/deno/
+ *   bash scripts/deno.sh test --allow-net --allow-read --allow-env --allow-run test/deno/
  *
  * Named `_test.ts` so Deno finds it and vitest (`*.test.ts`) does not.
  */
@@ -54,12 +54,15 @@ async function withEmulator(run: (url: string) => Promise<void>): Promise<void> 
   const decoder = new TextDecoder();
   let buffered = "";
   let url: string | undefined;
+  // A deadline on the wait: an emulator that never says where it listens fails the test, not hangs it.
+  const deadline = setTimeout(() => child.kill("SIGTERM"), 30_000);
   while (url === undefined) {
     const { value, done } = await lines.read();
-    if (done) throw new Error("google emulator exited before listening");
+    if (done) throw new Error("google emulator exited (or was stopped after 30 s) before listening");
     buffered += decoder.decode(value, { stream: true });
     url = /google-emulator listening (\S+)/.exec(buffered)?.[1];
   }
+  clearTimeout(deadline);
   try {
     await run(url);
   } finally {

@@ -3,9 +3,10 @@
  * Supabase Edge Runtime would (its deno.json import map, npm: specifiers, env settings), and a Vapi
  * tool-calls message books a slot through it into the test Postgres and the Google emulator.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { denoEnvironment, spawnDeno } from "../harness/deno.ts";
 import { freePort } from "../harness/net.ts";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectTestDatabase, createTestCalendar, slotStart, testDatabaseUrl } from "../harness/database.ts";
@@ -14,7 +15,6 @@ import { emulatorControl } from "../google-emulator/control.ts";
 import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
 const SECRET = "edge-test-secret-0123456789";
 let sql: Sql;
 let emulator: GoogleEmulator;
@@ -22,20 +22,20 @@ let deno: ChildProcess;
 let url: string;
 let output = "";
 
-
-beforeAll(async () => {
-  sql = connectTestDatabase();
-  emulator = await startGoogleEmulator({ calendars: ["edge@example.com"] });
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  deno = spawn(
-    `${repo}node_modules/.bin/deno`,
-    ["run", "--quiet", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "--config", "supabase/functions/deno.json", "supabase/functions/vapi/index.ts"],
-    {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
+/**
+ * Starts the function on a free port and waits until it answers. A port found free can be taken before
+ * Deno binds it: then Deno exits with AddrInUse and the next port is tried.
+ */
+async function serveVapiFunction(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    output = "";
+    // The proxy and CA settings of this machine reach Deno (it may have to download the import map's
+    // npm packages into an empty cache); nothing else of the runner's environment does.
+    deno = spawnDeno(
+      ["run", "--quiet", "--allow-net", "--allow-env", "--allow-read", "--allow-sys", "--config", "supabase/functions/deno.json", "supabase/functions/vapi/index.ts"],
+      denoEnvironment({
         DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`,
         SUPABASE_DB_URL: testDatabaseUrl(),
         GOOGLE_SERVICE_ACCOUNT_JSON: Buffer.from(TEST_CREDENTIALS).toString("base64"),
@@ -43,21 +43,29 @@ beforeAll(async () => {
         GOOGLE_TOKEN_URL: `${emulator.url}/token`,
         VAPI_SECRET: SECRET,
         LOG_LEVEL: "silent",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  deno.stdout?.on("data", (chunk) => (output += String(chunk)));
-  deno.stderr?.on("data", (chunk) => (output += String(chunk)));
-  // The first run may download the npm packages of the import map into Deno's cache.
-  const until = Date.now() + 90_000;
-  for (;;) {
-    if (deno.exitCode !== null) throw new Error(`deno exited (${deno.exitCode}):\n${output}`);
-    const up = await fetch(url, { method: "POST", body: "{}" }).then(() => true, () => false);
-    if (up) break;
-    if (Date.now() > until) throw new Error(`deno did not start serving within 90 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+      }),
+    );
+    deno.stdout?.on("data", (chunk) => (output += String(chunk)));
+    deno.stderr?.on("data", (chunk) => (output += String(chunk)));
+    // The first run may download the npm packages of the import map into Deno's cache.
+    const until = Date.now() + 90_000;
+    for (;;) {
+      if (deno.exitCode !== null) {
+        if (/AddrInUse/.test(output) && attempt < 5) break;
+        throw new Error(`deno exited (${deno.exitCode}):\n${output}`);
+      }
+      const up = await fetch(url, { method: "POST", body: "{}" }).then(() => true, () => false);
+      if (up) return;
+      if (Date.now() > until) throw new Error(`deno did not start serving within 90 s:\n${output}`);
+      await sleep(200);
+    }
   }
+}
+
+beforeAll(async () => {
+  sql = connectTestDatabase();
+  emulator = await startGoogleEmulator({ calendars: ["edge@example.com"] });
+  await serveVapiFunction();
 }, 120_000);
 
 afterAll(async () => {
