@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark under bench/, against a throwaway Postgres (or BENCH_DATABASE_URL).
-# `npm run bench -- vapi-latency vapi-race`: only those. Redis is used when it answers at REDIS_URL
-# (default 127.0.0.1:6379); the with-Redis scenarios are skipped otherwise.
+# `npm run bench -- vapi-latency vapi-race`: only those. Redis: a throwaway one, or REDIS_URL; the
+# with-Redis scenarios are skipped when it does not answer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision.sh
-# shellcheck source=scripts/test-db.sh
-source scripts/test-db.sh
+# shellcheck source=scripts/test-services.sh
+source scripts/test-services.sh
 TEST_DATABASE_URL="${BENCH_DATABASE_URL:-${TEST_DATABASE_URL:-}}"
 test_db_start
+test_redis_start
 export BENCH_DATABASE_URL="$TEST_DATABASE_URL"
 benches=()
 if [ $# -gt 0 ]; then

@@ -18,6 +18,7 @@ describe("serveFunctions", () => {
   let host: FunctionHost;
   const errors: unknown[] = [];
   let releaseSlow: () => void = () => {};
+  let slowEntered: () => void = () => {};
 
   beforeAll(async () => {
     host = await serveFunctions(
@@ -30,6 +31,7 @@ describe("serveFunctions", () => {
         slow: () =>
           new Promise<Response>((resolve) => {
             releaseSlow = () => resolve(new Response("finished"));
+            slowEntered();
           }),
       },
       { port: 0, hostname: "127.0.0.1", onError: (error) => errors.push(error) },
@@ -105,8 +107,9 @@ describe("serveFunctions", () => {
   });
 
   it("lets a request in flight finish when closing, and takes no new ones", async () => {
+    const entered = new Promise<void>((resolve) => (slowEntered = resolve));
     const inFlight = fetch(`${host.url}/functions/v1/slow`, { method: "POST" });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await entered;
     const closed = host.close();
     releaseSlow();
     expect(await (await inFlight).text()).toBe("finished");

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectRedis } from "../../shared/store/redis.ts";
+import { connectTestRedis, testRedisUrl } from "../harness/redis.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 import type { EmulatorControl } from "../google-emulator/control.ts";
 import type { GoogleEmulator } from "../google-emulator/emulator.ts";
@@ -18,7 +19,7 @@ import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testb
 import { callTool, slotlineRig, type Rig } from "../harness/slotline.ts";
 import { attemptBooking, audit, emulatorEvents, report } from "./audit.ts";
 
-const REDIS = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const REDIS = new URL(testRedisUrl());
 const bed = googleTestbed({ poolSize: 20 });
 let sql: Sql;
 let emulator: GoogleEmulator;
@@ -114,9 +115,8 @@ describe("Redis failing under the booking pre-check", () => {
 
   it("books correctly with Redis slower than the pre-check waits (every mark lands late)", async () => {
     const proxy = await slowRedis(60);
-    const slow = connectRedis(proxy.url);
+    const slow = await connectTestRedis(proxy.url);
     try {
-      await new Promise((resolve) => slow.once("ready", resolve));
       await stampede("Redis 60 ms each way (pre-check gives up at 25 ms)", slow);
     } finally {
       slow.disconnect();
@@ -126,9 +126,8 @@ describe("Redis failing under the booking pre-check", () => {
 
   it("books correctly when Redis goes away in the middle of a stampede", async () => {
     const proxy = await slowRedis(0);
-    const flaky = connectRedis(proxy.url);
+    const flaky = await connectTestRedis(proxy.url);
     try {
-      await new Promise((resolve) => flaky.once("ready", resolve));
       // Cut once the pre-check has let callers in: their marks are in Redis, later waves find it gone.
       await stampede("Redis cut mid-stampede", flaky, async (rig) => {
         const entered = () => rig.services.metrics?.pending().find((m) => m.name === "slotline_redis_precheck_total" && m.labels.result === "entered")?.value ?? 0;

@@ -1,5 +1,5 @@
 /**
- * Test access to the real Postgres that `npm test` starts (scripts/test-db.sh) with the real
+ * Test access to the real Postgres that `npm test` starts (scripts/test-services.sh) with the real
  * migrations. Each test makes its own calendars, so test files can run side by side on one database.
  */
 import { randomUUID } from "node:crypto";

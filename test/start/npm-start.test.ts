@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../harness/net.ts";
 import { afterAll, expect, it } from "vitest";
 import { runDemoCall } from "../../scripts/demo/conversation.ts";
 
@@ -17,21 +16,25 @@ const dataDir = mkdtempSync(join(tmpdir(), "slotline-start-"));
 const running: ChildProcess[] = [];
 
 
-/** `npm start` as a user runs it, with only PORT and SLOTLINE_DATA_DIR set; resolves when it listens. */
-async function npmStart(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: String(port), SLOTLINE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+/**
+ * `npm start` as a user runs it, with only PORT and SLOTLINE_DATA_DIR set; resolves when it listens.
+ * PORT=0: the server binds a free port itself and its start-up line says which, so no port is guessed.
+ */
+async function npmStart(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", SLOTLINE_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
   const child = spawn("npm", ["start", "--silent"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   running.push(child);
   let output = "";
   child.stdout?.on("data", (chunk) => (output += String(chunk)));
   child.stderr?.on("data", (chunk) => (output += String(chunk)));
   const until = Date.now() + 110_000;
-  while (!/Slotline is listening on/.test(output)) {
+  let listening: RegExpExecArray | null;
+  while (!(listening = /Slotline is listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output))) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > until) throw new Error(`npm start did not listen within 110 s:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { child, output: () => output };
+  return { child, url: listening[1]!, output: () => output };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -47,12 +50,12 @@ afterAll(async () => {
 });
 
 it("serves the demo conversation from a fresh npm start, and keeps bookings across a restart", async () => {
-  const port = await freePort();
-  const first = await npmStart(port);
+  const first = await npmStart();
   expect(first.output()).toMatch(/database: +embedded PGlite/);
-  expect(first.output()).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${port}/functions/v1/vapi`));
+  expect(first.url).not.toMatch(/:0$/);
+  expect(first.output()).toContain(`${first.url}/functions/v1/vapi`);
 
-  const url = `http://127.0.0.1:${port}`;
+  let url = first.url;
   const turns = await runDemoCall({ url });
   const step = (name: string) => {
     const turn = turns.find((t) => t.step === name);
@@ -79,7 +82,8 @@ it("serves the demo conversation from a fresh npm start, and keeps bookings acro
   expect(keep.success).toBe(true);
   await stop(first.child);
 
-  const second = await npmStart(port);
+  const second = await npmStart();
+  url = second.url;
   expect(second.output()).not.toMatch(/applied \d+ migration/);
   const again = await fetch(`${url}/functions/v1/book-appointment`, {
     method: "POST",

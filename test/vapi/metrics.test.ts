@@ -12,7 +12,7 @@ import { callTool, iso, slotlineRig, type Rig } from "../harness/slotline.ts";
 import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
 import { emulatorControl } from "../google-emulator/control.ts";
 import type { MetricFamily, MetricSample } from "../../shared/observability/metrics.ts";
-import { connectRedis } from "../../shared/store/redis.ts";
+import { connectTestRedis } from "../harness/redis.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 
 let sql: Sql;
@@ -152,8 +152,7 @@ describe("what the booking path reports", () => {
   });
 
   it("counts a Redis pre-check result for every booking, and every loser of a stampede as a double-booking attempt", async () => {
-    const redis = connectRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-    await new Promise((resolve) => redis.once("ready", resolve));
+    const redis = await connectTestRedis();
     try {
       const calendar = await createTestCalendar(sql);
       const rig = slotlineRig(sql, { settings: { redis } });

@@ -9,16 +9,15 @@ import { connectRedis } from "../../shared/store/redis.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 import { connectTestDatabase, createTestCalendar, slotStart } from "../harness/database.ts";
 import { callTool, iso, slotlineRig } from "../harness/slotline.ts";
+import { connectTestRedis } from "../harness/redis.ts";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 let sql: Sql;
 let redis: ReturnType<typeof connectRedis>;
 
 beforeAll(async () => {
   sql = connectTestDatabase({ max: 30 });
-  redis = connectRedis(REDIS_URL);
   // Without an offline queue, commands before the connection is up fail (and are skipped) by design.
-  await new Promise((resolve) => redis.once("ready", resolve));
+  redis = await connectTestRedis();
 });
 afterAll(async () => {
   redis.disconnect();
