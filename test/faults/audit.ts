@@ -11,6 +11,7 @@
  * - phantoms: a claim confirmed or pending whose request was only ever told that it failed;
  * - taken but free: a caller told "just taken" for a slot nobody holds (30-minute slots assumed).
  */
+import { randomInt } from "node:crypto";
 import { Temporal } from "@js-temporal/polyfill";
 import { expect } from "vitest";
 import { claimIdForEventId } from "../../shared/calendar/event-id.ts";
@@ -204,8 +205,26 @@ export function expectNothingLost(counts: AuditCounts): void {
   expect(counts.doubles).toBe(0);
 }
 
+/**
+ * The seed of this run's probabilistic faults: FAULT_SEED from the environment, or a new one, printed
+ * with every report so that a failing storm can be run again with the same draws
+ * (`FAULT_SEED=<n> npm test -- test/faults`). Requests arrive concurrently, so a replay draws the same
+ * sequence but may hand a draw to a different request.
+ */
+export const FAULT_SEED = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : randomInt(2 ** 31);
+
+/**
+ * Service under faults, not only safety: at least `floor` (a share) of the slots were won by someone
+ * (booked, or reserved for the reconciler), and the faults really fired.
+ */
+export function expectService(counts: AuditCounts, slots: number, floor: number, faultsFired: number): void {
+  const context = `FAULT_SEED=${FAULT_SEED}`;
+  expect(faultsFired, `no fault fired (${context})`).toBeGreaterThan(0);
+  expect(counts.booked + counts.reserved, `slots won of ${slots}, floor ${floor} (${context})`).toBeGreaterThanOrEqual(Math.ceil(slots * floor));
+}
+
 export function report(scenario: string, counts: AuditCounts, extra: Record<string, number | string> = {}): void {
-  const fields = { ...counts, ...extra };
+  const fields = { ...counts, ...extra, seed: FAULT_SEED };
   console.log(`[faults] ${scenario}: ${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(" ")}`);
 }
 

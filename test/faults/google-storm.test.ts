@@ -19,7 +19,7 @@ import type { GoogleEmulator } from "../google-emulator/emulator.ts";
 import { slotStart } from "../harness/database.ts";
 import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testbed.ts";
 import { slotlineRig } from "../harness/slotline.ts";
-import { attemptBooking, audit, expectNothingLost, emulatorEvents, reconcileNow, report, type AuditCounts } from "./audit.ts";
+import { attemptBooking, audit, expectNothingLost, expectService, emulatorEvents, FAULT_SEED, reconcileNow, report, type AuditCounts } from "./audit.ts";
 
 const bed = googleTestbed({ poolSize: 20 });
 let sql: Sql;
@@ -48,21 +48,30 @@ interface Storm {
   name: string;
   faults: (googleId: string) => FaultSpec[];
   toolBudgetMs?: number;
+  /**
+   * The share of slots that must still be won (booked, or reserved for the reconciler) under this
+   * storm. Each booking retries within its budget, so transient errors rarely cost a slot (seen: 30 of
+   * 30); a hang or a late answer eats a second of the budget, so one in five or six may fail cleanly
+   * (seen: 25 to 30 of 30).
+   */
+  floor: number;
 }
 
 const STORMS: Storm[] = [
-  { name: "429/403-rate/500/503 on ~20% of calls", faults: badMinute },
+  { name: "429/403-rate/500/503 on ~20% of calls", faults: badMinute, floor: 0.9 },
   {
     // The rig's Google client gives each request 1000 ms; a hung request is cut there and retried.
     name: "requests hanging past their timeout on ~20% of calls",
     faults: (googleId) => API_ROUTES.map((route) => ({ route, kind: "timeout", ms: 1300, probability: 0.2, calendarId: googleId })),
     toolBudgetMs: 2000,
+    floor: 0.7,
   },
   {
     // Google finishes them anyway: a write can land after the booking gave up on it and removed it.
     name: "calls answered only after the client gave up on ~15% of calls",
     faults: (googleId) => API_ROUTES.map((route) => ({ route, kind: "slow", ms: 1300, probability: 0.15, calendarId: googleId })),
     toolBudgetMs: 2000,
+    floor: 0.7,
   },
   {
     name: "created (or deleted) but the response lost on ~30% of writes",
@@ -71,12 +80,20 @@ const STORMS: Storm[] = [
       { route: "events.delete", kind: "fail-after-write", probability: 0.3, calendarId: googleId },
       ...badMinute(googleId),
     ],
+    floor: 0.9,
   },
 ];
 
+/** The storm's faults, each drawing from its own stream of this run's seed. */
+function seeded(faults: FaultSpec[]): FaultSpec[] {
+  return faults.map((fault, i) => (fault.probability === undefined ? fault : { ...fault, seed: FAULT_SEED + i }));
+}
+
 /** Until the emulator has finished every request it was given: held and slow ones land first. */
 async function emulatorDrained() {
-  while ((await control.requests()).some((r) => r.status === 0)) await sleep(20);
+  for (const deadline = Date.now() + 15_000; (await control.requests()).some((r) => r.status === 0); await sleep(20)) {
+    if (Date.now() > deadline) throw new Error("the emulator still had requests in flight after 15 s");
+  }
 }
 
 const SLOTS = 30;
@@ -92,7 +109,7 @@ for (const storm of STORMS) {
     it.each(["release", "keep"] as const)("leaves no orphan, lost or double booking on a %s calendar", async (onFailure) => {
       const calendar = await googleCalendar(onFailure);
       const rig = slotlineRig(sql, { emulator, settings: storm.toolBudgetMs ? { toolBudgetMs: storm.toolBudgetMs } : {} });
-      for (const fault of storm.faults(calendar.googleId)) await control.fault(fault);
+      for (const fault of seeded(storm.faults(calendar.googleId))) await control.fault(fault);
       const requestsBefore = (await control.requests()).length;
 
       const slots = Array.from({ length: SLOTS }, (_, i) => slotStart(3, i));
@@ -111,14 +128,16 @@ for (const storm of STORMS) {
         googleErrors: requests.filter((r) => typeof r.status === "number" && r.status >= 400).length,
         // Dropped connections: held past the client's timeout, or written and then cut.
         googleNoAnswer: requests.filter((r) => r.status === "dropped").length,
+        faultsFired: requests.filter((r) => r.fault !== undefined).length,
       };
 
       const during = await audit(sql, calendar.id, await emulatorEvents(control, calendar.googleId), attempts);
       report(`${storm.name}, ${onFailure}, after the storm`, during, google);
       expect(rig.records.filter((r) => r.outcome === "internal-error")).toEqual([]);
       expectSound(during);
-      // One winner at most per slot; with transient faults, nearly every slot is won.
+      // One winner at most per slot; and the faults fired, yet the callers were still served.
       expect(during.booked + during.reserved).toBeLessThanOrEqual(SLOTS);
+      expectService(during, SLOTS, storm.floor, google.faultsFired);
 
       const pass = await reconcileNow(rig, calendar.name);
       const after = await audit(sql, calendar.id, await emulatorEvents(control, calendar.googleId), attempts);
@@ -182,7 +201,7 @@ describe("the reconciler after a crash mid-saga", () => {
       await crashedBooking(calendar, slotStart(4, 8), false),
       await crashedBooking(calendar, slotStart(4, 10), false),
     ];
-    for (const fault of badMinute(calendar.googleId)) await control.fault(fault);
+    for (const fault of seeded(badMinute(calendar.googleId))) await control.fault(fault);
     const first = await reconcileNow(rig, calendar.name);
     await control.clearFaults();
     // What the first pass could not finish (Google failing past the retries) is left for the next.

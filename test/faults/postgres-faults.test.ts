@@ -17,7 +17,7 @@ import type { GoogleEmulator } from "../google-emulator/emulator.ts";
 import { createTestCalendar, slotStart, testDatabaseUrl } from "../harness/database.ts";
 import { createGoogleTestCalendar, googleTestbed } from "../harness/google-testbed.ts";
 import { callTool, slotlineRig, type Rig } from "../harness/slotline.ts";
-import { attemptBooking, audit, emulatorEvents, expectNothingLost, localEvents, reconcileNow, report, type Attempt } from "./audit.ts";
+import { attemptBooking, audit, emulatorEvents, expectNothingLost, expectService, localEvents, reconcileNow, report, type Attempt } from "./audit.ts";
 
 const bed = googleTestbed({ poolSize: 10 });
 let sql: Sql;
@@ -128,10 +128,12 @@ describe("Postgres connections dropped mid-request", () => {
     expect(rig.records.filter((r) => r.outcome === "internal-error")).toEqual([]);
     for (const [i, calendar] of calendars.entries()) {
       const kind = calendar.googleId ? "google" : "local";
-      const { after } = await auditAndReconcile(`connections killed (${kind})`, calendar, attempts[i]!, { backendsKilled: kills });
+      const { during, after } = await auditAndReconcile(`connections killed (${kind})`, calendar, attempts[i]!, { backendsKilled: kills });
       expect(after.phantoms).toBe(0);
+      // A killed connection costs the requests on it (answered "trouble reaching the booking system");
+      // the pool reconnects within 50 ms, so most slots are still won (seen: 18 and 20 of 20).
+      expectService(during, slots.length, 0.5, kills);
     }
-    expect(kills).toBeGreaterThan(0);
   });
 });
 
@@ -141,11 +143,14 @@ describe("Postgres too slow: a pool of one, and statement timeouts", () => {
     const rig = slotlineRig(pool, { emulator });
     const calendar = await googleCalendar("release");
     // Inserting a claim checks its calendar row (FOR KEY SHARE); a FOR UPDATE elsewhere makes it wait.
+    let lockHeld!: () => void;
+    const held = new Promise<void>((resolve) => (lockHeld = resolve));
     const locked = sql.begin(async (tx) => {
       await tx`select id from slotline.calendars where id = ${calendar.id}::uuid for update`;
+      lockHeld();
       await tx`select pg_sleep(1.2)`;
     });
-    await sleep(50);
+    await held;
     const attempts = await storm(rig, calendar, Array.from({ length: 12 }, (_, i) => slotStart(3, i)), 2);
     await locked;
 
@@ -160,7 +165,8 @@ describe("Postgres too slow: a pool of one, and statement timeouts", () => {
 
   /** Holds a row lock on the first pending claim of the calendar as soon as one appears, for `ms`. */
   async function lockFirstPendingClaim(calendarId: string, ms: number): Promise<void> {
-    for (;;) {
+    for (const deadline = Date.now() + 10_000; ; ) {
+      if (Date.now() > deadline) throw new Error("no claim of the calendar became pending within 10 s");
       const [pending] = await sql`select id from slotline.slot_claims where calendar_id = ${calendarId}::uuid and status = 'pending'`;
       if (pending) {
         await sql.begin(async (tx) => {

@@ -32,6 +32,8 @@ export interface LoggedRequest {
   path: string;
   status: number | "dropped";
   at: number;
+  /** The injected fault that fired on this request, if one did. */
+  fault?: FaultKind;
 }
 
 export function emulatorControl(baseUrl: string) {

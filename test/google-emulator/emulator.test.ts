@@ -186,6 +186,10 @@ describe("injected faults", () => {
     await control.fault({ route: "events.list", kind: "503", probability: 0.25, seed: 7 });
     const first = await statuses(200);
     const failed = first.filter((s) => s === 503).length;
+    // The request log names the fault on exactly the requests it hit.
+    const logged = (await control.requests("events.list")).slice(-200);
+    expect(logged.filter((r) => r.fault === "503").length).toBe(failed);
+    expect(logged.filter((r) => r.fault === undefined).every((r) => r.status === 200)).toBe(true);
     expect(failed).toBeGreaterThan(30);
     expect(failed).toBeLessThan(70);
     expect(first.filter((s) => s !== 503).every((s) => s === 200)).toBe(true);
@@ -216,7 +220,11 @@ describe("injected faults", () => {
         signal: AbortSignal.timeout(100),
       }).catch((error: Error) => error.name);
       expect(aborted).toBe("TimeoutError");
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Until the emulator has finished the request the client gave up on (a deadline, not a guess).
+      for (const deadline = Date.now() + 5_000; (await control.requests("events.insert")).some((r) => r.status === 0); ) {
+        if (Date.now() > deadline) throw new Error("the emulator did not finish the insert within 5 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       return (await api("GET", `/calendars/cal%40example.com/events/${id}`)).status;
     };
     expect(await gaveUp("slow", "lateinsert1")).toBe(200);

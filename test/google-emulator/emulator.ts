@@ -87,6 +87,8 @@ interface RequestLogEntry {
   path: string;
   status: number | "dropped";
   at: number;
+  /** The injected fault that fired on this request, if one did. */
+  fault?: FaultKind;
 }
 
 export interface GoogleEmulatorOptions {
@@ -153,6 +155,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   let latency = { fixedMs: 0, jitterMs: 0 };
   let tokenLifetimeSeconds = 3599;
   let log: RequestLogEntry[] = [];
+  const logEntries = new WeakMap<IncomingMessage, RequestLogEntry>();
   const sockets = new Set<Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
 
@@ -212,6 +215,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   /** Applies an injected error fault, if any; returns true when it answered. */
   const applyFault = async (fault: Fault | undefined, req: IncomingMessage, res: ServerResponse): Promise<"answered" | "after-write" | "continue" | "late"> => {
     if (!fault) return "continue";
+    const entry = logEntries.get(req);
+    if (entry) entry.fault = fault.kind;
     switch (fault.kind) {
       case "429":
         throw googleErrors.tooManyRequests();
@@ -470,6 +475,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     const matched = route(method, url.pathname);
     const entry: RequestLogEntry = { route: matched?.name ?? "unknown", method, path: url.pathname, status: 0, at: Date.now() };
     log.push(entry);
+    logEntries.set(req, entry);
     try {
       if (latency.fixedMs > 0 || latency.jitterMs > 0) await sleep(latency.fixedMs + Math.random() * latency.jitterMs);
       if (!matched) throw googleErrors.notFound();
