@@ -16,7 +16,7 @@ select is((pg_temp.claim(9.5, 10, 'e')).outcome, 'claimed',
 select throws_ok(
   $$ insert into slotline.slot_claims (calendar_id, during, status, idempotency_key)
      values ('00000000-0000-0000-0000-0000000000a1', tstzrange(pg_temp.at(10), pg_temp.at(10.5)), 'pending', 'raw') $$,
-  '23P01', null,
+  '23P01', 'conflicting key value violates exclusion constraint "no_overlapping_active_claims"',
   'Inserting an overlapping active claim directly should fail with exclusion_violation'
 );
 select lives_ok(

@@ -15,7 +15,7 @@ select is((select count(*)::integer from slotline.slot_claims where idempotency_
   'Replays should never create a second claim');
 select throws_ok(
   $$ select pg_temp.claim(13, 13.5, 'same-key') $$,
-  'SL409', null,
+  'SL409', 'Idempotency key "same-key" was already used for a different slot or calendar.',
   'The same idempotency key for a different slot should be refused, not answered with the old claim'
 );
 

@@ -2,22 +2,22 @@ begin;
 select plan(9);
 
 set local role anon;
-select throws_ok($$ select * from slotline.slot_claims $$, '42501', null,
+select throws_ok($$ select * from slotline.slot_claims $$, '42501', 'permission denied for schema slotline',
   'anon should not be able to read claims');
-select throws_ok($$ select slotline.sweep_expired_claims() $$, '42501', null,
+select throws_ok($$ select slotline.sweep_expired_claims() $$, '42501', 'permission denied for schema slotline',
   'anon should not be able to call the ledger API');
 reset role;
 
 set local role authenticated;
-select throws_ok($$ select * from slotline.calendars $$, '42501', null,
+select throws_ok($$ select * from slotline.calendars $$, '42501', 'permission denied for schema slotline',
   'authenticated should not be able to read calendars');
 select throws_ok(
   $$ insert into slotline.slot_claims (calendar_id, during, status, idempotency_key)
      values (gen_random_uuid(), tstzrange(now(), now() + interval '30 minutes'), 'pending', 'sneaky') $$,
-  '42501', null, 'authenticated should not be able to write claims');
+  '42501', 'permission denied for schema slotline', 'authenticated should not be able to write claims');
 select throws_ok(
   $$ select slotline.claim_slot(gen_random_uuid(), now(), now() + interval '30 minutes', 'sneaky') $$,
-  '42501', null, 'authenticated should not be able to claim slots');
+  '42501', 'permission denied for schema slotline', 'authenticated should not be able to claim slots');
 reset role;
 
 set local role service_role;

@@ -16,7 +16,7 @@ select is(
 select throws_ok(
   $$ select slotline.local_insert_event('00000000-0000-0000-0000-0000000000c1', 'abcde12345',
        '00000000-0000-0000-0000-0000000000d2', pg_temp.at(11), pg_temp.at(11.5), 'UTC', 'Someone else') $$,
-  'SL409', null, 'Reusing an event id for another claim should be refused like Google''s 409');
+  'SL409', 'Event id abcde12345 is already used by another event.', 'Reusing an event id for another claim should be refused like Google''s 409');
 select is(
   (select count(*)::integer from slotline.local_busy('00000000-0000-0000-0000-0000000000c1', pg_temp.at(9), pg_temp.at(12))),
   1, 'A live local event should count as busy time');

@@ -66,11 +66,11 @@ select results_eq(
 select is(
   (select string_agg(distinct outcome, ',') from slotline.find_bookings(p_phone => '9075550142')),
   'found', 'Every booking found should carry the outcome found');
-select throws_ok($$ select * from slotline.find_bookings() $$, 'SL400', null,
+select throws_ok($$ select * from slotline.find_bookings() $$, 'SL400', 'Finding bookings needs a phone number of at least 7 digits or a call id.',
   'Finding bookings without a phone number or a call id should be refused');
-select throws_ok($$ select * from slotline.find_bookings(p_phone => '555-01') $$, 'SL400', null,
+select throws_ok($$ select * from slotline.find_bookings(p_phone => '555-01') $$, 'SL400', 'Finding bookings needs a phone number of at least 7 digits or a call id.',
   'A phone number of fewer than 7 digits alone should be refused rather than match strangers');
-select throws_ok($$ select * from slotline.find_bookings(p_call_id => 'pgtap-find-bookings-call', p_limit => 0) $$, 'SL400', null,
+select throws_ok($$ select * from slotline.find_bookings(p_call_id => 'pgtap-find-bookings-call', p_limit => 0) $$, 'SL400', 'Finding bookings returns 1 to 100 of them, not 0.',
   'A limit below 1 should be refused');
 select is_empty(
   $$ select 1 from slotline.find_bookings(p_phone => '+44 20 7946 0000') $$,

@@ -3,8 +3,6 @@ begin;
 
 select plan(15);
 
-create function pg_temp.id(p_key text) returns uuid language sql stable as
-  $$ select id from slotline.slot_claims where idempotency_key = p_key $$;
 -- Everything in a test runs at one now(): age a claim by moving its updated_at back (oldest first by p_age).
 create function pg_temp.age(p_key text, p_age_minutes integer) returns void language sql volatile as
   $$ update slotline.slot_claims set updated_at = now() - interval '20 years' - make_interval(mins => p_age_minutes)
@@ -52,12 +50,12 @@ select results_eq(
 select is(
   (select count(*)::integer from slotline.claims_to_reconcile(60, 1000, gen_random_uuid())), 0,
   'A reconciler scoped to another calendar should get none of this calendar''s claims');
-select throws_ok($$ select * from slotline.claims_to_reconcile(-1) $$, 'SL400', null,
+select throws_ok($$ select * from slotline.claims_to_reconcile(-1) $$, 'SL400', 'A claim is pending for 0 seconds or more, not -1.',
   'A negative pending age should be refused');
 
-select throws_ok($$ select slotline.mark_event_removed(pg_temp.id('confirmed')) $$, 'SL422', null,
+select throws_ok($$ select slotline.mark_event_removed(pg_temp.id('confirmed')) $$, 'SL422', format('Cannot mark the calendar event removed for claim %s: it is confirmed.', pg_temp.id('confirmed')),
   'Marking the event of a booking removed should be refused: that is cancelling');
-select throws_ok($$ select slotline.mark_event_removed(gen_random_uuid()) $$, 'SL404', null,
+select throws_ok($$ select slotline.mark_event_removed('00000000-0000-0000-0000-00000000dead') $$, 'SL404', 'Unknown claim 00000000-0000-0000-0000-00000000dead.',
   'Marking the event of an unknown claim removed should fail with not found');
 select is((slotline.mark_event_removed(pg_temp.id('failed-with-event'))).outcome, 'updated',
   'Marking the event of a failed claim removed should record it');
@@ -74,7 +72,7 @@ select results_eq(
 
 select throws_ok(
   $$ update slotline.slot_claims set calendar_event_removed_at = now() where idempotency_key = 'confirmed' $$,
-  '23514', null, 'A booking''s event should never be recorded as removed while the booking stands');
+  '23514', 'new row for relation "slot_claims" violates check constraint "event_removed_only_from_inactive_claims"', 'A booking''s event should never be recorded as removed while the booking stands');
 
 select * from finish();
 rollback;

@@ -21,12 +21,12 @@ select is_empty(
   'Neither PUBLIC, anon nor authenticated should be able to execute the metrics API');
 
 set local role anon;
-select throws_ok($$ select slotline.record_metrics('[]') $$, '42501', null,
+select throws_ok($$ select slotline.record_metrics('[]') $$, '42501', 'permission denied for schema slotline',
   'anon should not be able to add to the metrics');
 reset role;
 
 set local role authenticated;
-select throws_ok($$ select * from slotline.metric_counters $$, '42501', null,
+select throws_ok($$ select * from slotline.metric_counters $$, '42501', 'permission denied for schema slotline',
   'authenticated should not be able to read the metric counters');
 reset role;
 
@@ -52,15 +52,15 @@ select results_eq(
             ('pgtap_retries_total', '{}'::jsonb, 1.5) $$,
   'The snapshot should hold each series once, with the sum of every batch added to it');
 
-select throws_ok($$ select slotline.record_metrics('[{"name": "pgtap_calls_total", "value": -1}]') $$, 'SL400', null,
+select throws_ok($$ select slotline.record_metrics('[{"name": "pgtap_calls_total", "value": -1}]') $$, 'SL400', 'Every metric sample needs a name, string label values and a non-negative numeric value.',
   'A negative increment should be refused: counters never go down');
-select throws_ok($$ select slotline.record_metrics('[{"name": "not a name", "value": 1}]') $$, '23514', null,
+select throws_ok($$ select slotline.record_metrics('[{"name": "not a name", "value": 1}]') $$, '23514', 'new row for relation "metric_counters" violates check constraint "metric_name_format"',
   'A name that is not a Prometheus metric name should be refused');
-select throws_ok($$ select slotline.record_metrics('[{"name": "pgtap_x", "labels": {"tool": 7}, "value": 1}]') $$, 'SL400', null,
+select throws_ok($$ select slotline.record_metrics('[{"name": "pgtap_x", "labels": {"tool": 7}, "value": 1}]') $$, 'SL400', 'Every metric sample needs a name, string label values and a non-negative numeric value.',
   'A label value that is not a string should be refused');
-select throws_ok($$ select slotline.record_metrics('{"name": "pgtap_x", "value": 1}') $$, 'SL400', null,
+select throws_ok($$ select slotline.record_metrics('{"name": "pgtap_x", "value": 1}') $$, 'SL400', 'A metrics batch is a JSON array of {"name", "labels", "value"} objects.',
   'A batch that is not an array should be refused');
-select throws_ok($$ select slotline.record_metrics('[{"name": "pgtap_x", "value": "1"}]') $$, 'SL400', null,
+select throws_ok($$ select slotline.record_metrics('[{"name": "pgtap_x", "value": "1"}]') $$, 'SL400', 'Every metric sample needs a name, string label values and a non-negative numeric value.',
   'A value that is not a number should be refused');
 
 select is((select value from slotline.metric_counters where name = 'pgtap_calls_total'), 9::double precision,
