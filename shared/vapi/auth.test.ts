@@ -35,6 +35,19 @@ describe("verifyVapiRequest", () => {
     expect((await verifyVapiRequest(new Headers({ "x-timestamp": timestamp }), body, secrets, now)).ok).toBe(false);
   });
 
+  it("matches a known answer computed outside this code (openssl), and accepts it", async () => {
+    // Vapi's HMAC plan signs '{timestamp}.{body}' with SHA-256, hex (its defaults). The expected value
+    // was computed independently of signVapiBody:
+    //   printf '%s' '1764424800000.{"message":{"type":"tool-calls","toolCallList":[]}}' \
+    //     | openssl dgst -sha256 -hmac slotline-known-answer-key
+    const knownBody = new TextEncoder().encode('{"message":{"type":"tool-calls","toolCallList":[]}}');
+    const knownSignature = "c3f3ef102f2c39363f2bd02a010f02a72cb14cc7411de03b7ee1b339e6dc360b";
+    expect(await signVapiBody("slotline-known-answer-key", "1764424800000", knownBody)).toBe(knownSignature);
+    const headers = new Headers({ "x-signature": knownSignature, "x-timestamp": "1764424800000" });
+    expect(await verifyVapiRequest(headers, knownBody, { hmacSecret: "slotline-known-answer-key" }, 1764424800000 + 1000)).toEqual({ ok: true });
+    expect((await verifyVapiRequest(headers, knownBody, { hmacSecret: "slotline-known-answer-kez" }, 1764424800000 + 1000)).ok).toBe(false);
+  });
+
   it("accepts HMAC timestamps in seconds as well as milliseconds", async () => {
     const seconds = String(Math.floor(now / 1000));
     const signature = await signVapiBody("k", seconds, body);
