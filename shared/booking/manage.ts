@@ -4,7 +4,7 @@
  * the call has none, as on web calls) or have been made in this same call. The calendar's cut-off
  * (no changes within N minutes of the appointment) is said plainly.
  */
-import type { Temporal } from "@js-temporal/polyfill";
+import { Temporal } from "@js-temporal/polyfill";
 import { spokenMinutes } from "../availability/business-hours.ts";
 import { isCalendarError } from "../calendar/errors.ts";
 import { isLedgerError } from "../store/errors.ts";
@@ -173,10 +173,27 @@ export async function cancelAppointment(
 }
 
 /** Removes the event of a cancelled booking and records it; on failure the reconciler retries. */
-export async function removeBookingEvent(deps: BookingDeps, calendar: ResolvedCalendar, claim: Claim, budget: Budget): Promise<boolean> {
+export async function removeBookingEvent(
+  deps: BookingDeps,
+  calendar: ResolvedCalendar,
+  claim: Claim,
+  budget: Budget,
+  options: {
+    /**
+     * An event of a claim that was never confirmed may not be written yet. "Not found" counts as
+     * removed only when the claim last changed before this; otherwise the event stays recorded for the
+     * next pass. Default: always (a confirmed booking's event existed, so missing means gone).
+     */
+    missingIsRemovedIfBefore?: Temporal.Instant;
+  } = {},
+): Promise<boolean> {
   if (claim.calendarEventId === null || claim.calendarEventRemovedAt !== null) return true;
   try {
-    await calendar.provider.deleteEvent(calendar.providerCalendarId, claim.calendarEventId, { deadline: budget.deadline });
+    const result = await calendar.provider.deleteEvent(calendar.providerCalendarId, claim.calendarEventId, { deadline: budget.deadline });
+    const cutoff = options.missingIsRemovedIfBefore;
+    if (result === "not-found" && claim.status === "failed" && cutoff !== undefined && Temporal.Instant.compare(claim.updatedAt, cutoff) > 0) {
+      return false;
+    }
     await deps.ledger.markEventRemoved(claim.id);
     return true;
   } catch (error) {

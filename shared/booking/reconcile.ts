@@ -14,6 +14,15 @@ import { calendarOfClaim, type ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
 import { removeBookingEvent } from "./manage.ts";
 
+/**
+ * How long after a claim last changed "no such event" may still mean "not written yet". Google finishes
+ * requests whose client gave up (seen with the emulator's 'slow' fault, and documented for real
+ * requests), so an insert of ours may land after a reconciler looked for it. Until this has passed, a
+ * claim given up without its event keeps the event id recorded, and a missing event is looked for
+ * again on the next pass instead of being taken as removed.
+ */
+export const LATE_WRITE_GRACE_SECONDS = 300;
+
 export interface ReconcileReport {
   /** Pending claims whose event was found (or written, for "keep" calendars) and are now confirmed. */
   confirmed: number;
@@ -31,9 +40,10 @@ export interface ReconcileReport {
  */
 export async function reconcile(
   deps: BookingDeps,
-  options: { pendingForSeconds?: number; limit?: number; calendarId?: string } = {},
+  options: { pendingForSeconds?: number; limit?: number; calendarId?: string; lateWriteGraceSeconds?: number } = {},
   budget: Budget,
 ): Promise<ReconcileReport> {
+  const lateWritesUntil = deps.now().subtract({ seconds: options.lateWriteGraceSeconds ?? LATE_WRITE_GRACE_SECONDS });
   const report: ReconcileReport = { confirmed: 0, failed: 0, eventsRemoved: 0, deferred: 0 };
   const claims = await deps.ledger.claimsToReconcile(options);
   for (const claim of claims) {
@@ -48,7 +58,7 @@ export async function reconcile(
     }
     try {
       if (claim.status === "pending") await finishPending(deps, choice.calendar, claim, budget, report);
-      else if (await removeBookingEvent(deps, choice.calendar, claim, budget)) report.eventsRemoved++;
+      else if (await removeBookingEvent(deps, choice.calendar, claim, budget, { missingIsRemovedIfBefore: lateWritesUntil })) report.eventsRemoved++;
       else report.deferred++;
     } catch (error) {
       if (!isCalendarError(error) && !isLedgerError(error)) throw error;
@@ -86,7 +96,10 @@ async function finishPending(deps: BookingDeps, calendar: ResolvedCalendar, clai
     );
   }
   if (event === null) {
-    await deps.ledger.failClaim(claim.id, "abandoned");
+    // Not found may only mean not written yet: the booking's own insert can still be on its way (a
+    // reconciler pass right after a booking gave up, or a claim young enough to still be in flight).
+    // The failed claim keeps the event id, so the removal pass finds and deletes a write that lands.
+    await deps.ledger.failClaim(claim.id, "abandoned", eventId);
     report.failed++;
     return;
   }

@@ -55,8 +55,9 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
 
 /**
  * POST runs one reconciler pass (pending claims older than `pending_for_seconds`, default 120; events
- * of cancelled bookings still to remove; of one calendar with `?calendar=<name>`) and answers its
- * report. Protected by the same secret.
+ * of cancelled bookings still to remove, where a missing event of a claim that changed within
+ * `late_write_grace_seconds`, default 300, is looked for again next time; of one calendar with
+ * `?calendar=<name>`) and answers its report. Protected by the same secret.
  */
 export function reconcileHandler(services: SlotlineServices): Handler {
   const clock = services.clock ?? Date.now;
@@ -70,6 +71,8 @@ export function reconcileHandler(services: SlotlineServices): Handler {
     }
     const requested = new URL(request.url).searchParams.get("pending_for_seconds");
     const pendingForSeconds = requested !== null && /^\d{1,6}$/.test(requested) ? Number(requested) : 120;
+    const graceRequested = new URL(request.url).searchParams.get("late_write_grace_seconds");
+    const lateWriteGraceSeconds = graceRequested !== null && /^\d{1,6}$/.test(graceRequested) ? Number(graceRequested) : undefined;
     const calendarName = new URL(request.url).searchParams.get("calendar");
     try {
       let calendarId: string | undefined;
@@ -78,7 +81,11 @@ export function reconcileHandler(services: SlotlineServices): Handler {
         if (calendar === null) return json({ error: `No calendar named "${calendarName.slice(0, 64)}".` }, 404);
         calendarId = calendar.id;
       }
-      const report = await reconcile(services.deps, { pendingForSeconds, ...(calendarId ? { calendarId } : {}) }, { deadline: clock() + 20_000 });
+      const report = await reconcile(
+        services.deps,
+        { pendingForSeconds, ...(lateWriteGraceSeconds !== undefined ? { lateWriteGraceSeconds } : {}), ...(calendarId ? { calendarId } : {}) },
+        { deadline: clock() + 20_000 },
+      );
       return json(report);
     } catch (error) {
       // The next scheduled pass tries again; say why this one could not run.

@@ -228,9 +228,18 @@ export function report(scenario: string, counts: AuditCounts, extra: Record<stri
   console.log(`[faults] ${scenario}: ${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(" ")}`);
 }
 
-/** Runs a reconciler pass scoped to one calendar, taking pending claims of any age. */
-export async function reconcileNow(rig: Rig, calendarName: string): Promise<{ confirmed: number; failed: number; eventsRemoved: number; deferred: number }> {
-  const url = `http://localhost/functions/v1/reconcile?calendar=${encodeURIComponent(calendarName)}&pending_for_seconds=0`;
+/**
+ * Runs a reconciler pass scoped to one calendar, taking pending claims of any age. By default it also
+ * takes a missing event as removed at once (late_write_grace_seconds=0): right for a caller that knows
+ * no write is still on its way (the emulator drained, or no slow faults); pass the grace to test it.
+ */
+export async function reconcileNow(
+  rig: Rig,
+  calendarName: string,
+  options: { lateWriteGraceSeconds?: number } = {},
+): Promise<{ confirmed: number; failed: number; eventsRemoved: number; deferred: number }> {
+  const grace = options.lateWriteGraceSeconds ?? 0;
+  const url = `http://localhost/functions/v1/reconcile?calendar=${encodeURIComponent(calendarName)}&pending_for_seconds=0&late_write_grace_seconds=${grace}`;
   const response = await rig.functions.reconcile(new Request(url, { method: "POST" }));
   return (await response.json()) as { confirmed: number; failed: number; eventsRemoved: number; deferred: number };
 }

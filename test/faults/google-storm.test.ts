@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
+import { calendarOfClaim } from "../../shared/booking/calendars.ts";
 import { eventIdForClaim } from "../../shared/calendar/event-id.ts";
 import { postgresLedger, type Sql } from "../../shared/store/postgres-ledger.ts";
 import type { EmulatorControl, FaultSpec } from "../google-emulator/control.ts";
@@ -186,7 +187,10 @@ describe("the reconciler after a crash mid-saga", () => {
     expect(await reconcileNow(rig, calendar.name)).toEqual({ confirmed: 1, failed: 1, eventsRemoved: 0, deferred: 0 });
     const rows = await claimRows(calendar.id);
     expect(rows.find((r) => r.id === written)).toMatchObject({ status: "confirmed", calendar_event_id: eventIdForClaim(written) });
-    expect(rows.find((r) => r.id === unwritten)).toMatchObject({ status: "failed", calendar_event_id: null });
+    // Given up, with its event id kept: its own write might still have been on its way.
+    expect(rows.find((r) => r.id === unwritten)).toMatchObject({ status: "failed", calendar_event_id: eventIdForClaim(unwritten) });
+    // The next pass finds no event and records it removed (no write is in flight here: grace 0).
+    expect(await reconcileNow(rig, calendar.name)).toEqual({ confirmed: 0, failed: 0, eventsRemoved: 1, deferred: 0 });
     const counts = await audit(sql, calendar.id, await emulatorEvents(control, calendar.googleId), []);
     report("crash mid-saga, release", counts);
     expectSound(counts);
@@ -216,6 +220,57 @@ describe("the reconciler after a crash mid-saga", () => {
     const counts = await audit(sql, calendar.id, events, []);
     report("crash mid-saga, keep", counts, { firstPassConfirmed: first.confirmed, firstPassDeferred: first.deferred });
     expectSound(counts);
+  });
+});
+
+describe("a reconciler pass while the claim's own write is still on its way", () => {
+  it("gives the claim up keeping its event id, looks again while the write may land, and removes the event once it has", async () => {
+    const calendar = await googleCalendar("release");
+    const rig = slotlineRig(sql, { emulator });
+    const slot = slotStart(4, 14);
+    const { claim } = (await postgresLedger(sql).claimSlot({
+      calendarId: calendar.id,
+      startsAt: slot,
+      endsAt: slot.add({ minutes: 30 }),
+      idempotencyKey: `inflight:${randomUUID()}`,
+      status: "pending",
+      caller: { name: "In Flight", phone: "+16025550188" },
+    })) as { claim: { id: string } };
+    const eventId = eventIdForClaim(claim.id);
+    // The booking's insert: Google holds it for 2 s and then writes it, though its client gave up at 0.5 s.
+    await control.fault({ route: "events.insert", kind: "slow", ms: 2000, calendarId: calendar.googleId });
+    const choice = await calendarOfClaim(rig.services.deps, calendar.id);
+    if (!choice.ok) throw new Error("no calendar");
+    const writing = choice.calendar.provider
+      .insertEvent(
+        { calendarId: calendar.googleId, id: eventId, claimId: claim.id, start: slot, end: slot.add({ minutes: 30 }), timeZone: "UTC", summary: "Appointment: In Flight" },
+        { deadline: Date.now() + 500 },
+      )
+      .then(
+        () => "written",
+        () => "gave up",
+      );
+    for (const deadline = Date.now() + 1500; !(await control.requests("events.insert")).some((r) => r.status === 0); await sleep(5)) {
+      if (Date.now() > deadline) throw new Error("the insert never reached the emulator");
+    }
+
+    // With the default grace: no event yet, so the claim is given up, but its event id stays recorded,
+    const first = await reconcileNow(rig, calendar.name, { lateWriteGraceSeconds: 300 });
+    expect(first).toEqual({ confirmed: 0, failed: 1, eventsRemoved: 0, deferred: 0 });
+    const [failed] = await sql`select status::text, calendar_event_id, calendar_event_removed_at from slotline.slot_claims where id = ${claim.id}::uuid`;
+    expect(failed).toEqual({ status: "failed", calendar_event_id: eventId, calendar_event_removed_at: null });
+    // and "not found" while the write may still land is looked for again, not taken as removed.
+    expect(await reconcileNow(rig, calendar.name, { lateWriteGraceSeconds: 300 })).toEqual({ confirmed: 0, failed: 0, eventsRemoved: 0, deferred: 1 });
+
+    expect(await writing).toBe("gave up");
+    await emulatorDrained();
+    await control.clearFaults();
+    expect((await emulatorEvents(control, calendar.googleId)).map((e) => e.id)).toEqual([eventId]);
+    expect(await reconcileNow(rig, calendar.name, { lateWriteGraceSeconds: 300 })).toEqual({ confirmed: 0, failed: 0, eventsRemoved: 1, deferred: 0 });
+    expect(await emulatorEvents(control, calendar.googleId)).toEqual([]);
+    const counts = await audit(sql, calendar.id, [], []);
+    report("reconciler pass during the claim's own write", counts);
+    expect(counts).toMatchObject({ orphans: 0, awaitingRemoval: 0, pending: 0 });
   });
 });
 
