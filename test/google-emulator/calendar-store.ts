@@ -1,11 +1,26 @@
 /**
  * The emulator's calendars and events, with Google Calendar's rules: client ids in base32hex, 409 on a
- * reused id (deleted events included), delete → cancelled (then 410), overlapping events allowed, and
- * free/busy that skips transparent and cancelled events and merges and clips what is left.
+ * reused id (deleted events included), delete → cancelled (then 410), overlapping events allowed,
+ * recurring series whose instances can be read, changed and cancelled one by one (exceptions, with
+ * Google's instance ids), and free/busy that skips transparent and cancelled events and merges and clips
+ * what is left.
+ *
+ * Every change takes the calendar's next change number: sync tokens are change numbers, and change
+ * listeners (push notifications) hear of every one.
  */
 import { randomBytes } from "node:crypto";
 import { Temporal } from "@js-temporal/polyfill";
+import { calendarRows, eventInstant, htmlLink, instanceOf, listEvents, parseInstant, type ListPage } from "./event-list.ts";
 import { googleErrors } from "./google-errors.ts";
+import {
+  expansionHorizon,
+  isSeries,
+  occurrences,
+  parseInstanceId,
+  parseSeries,
+  RecurrenceError,
+  stampStart,
+} from "./recurrence.ts";
 
 /** Google's event resource, as much of it as the emulator keeps. */
 export type GoogleEvent = Record<string, unknown> & {
@@ -16,6 +31,11 @@ export type GoogleEvent = Record<string, unknown> & {
   transparency?: "opaque" | "transparent";
   extendedProperties?: { private?: Record<string, string>; shared?: Record<string, string> };
   attendees?: unknown[];
+  /** Series only: RRULE/RDATE/EXDATE lines. */
+  recurrence?: string[];
+  /** Instances and exceptions: the series they belong to, and the start the series gave them. */
+  recurringEventId?: string;
+  originalStartTime?: EventTime;
 };
 
 export interface EventTime {
@@ -24,11 +44,39 @@ export interface EventTime {
   timeZone?: string;
 }
 
-interface Calendar {
+/** An event as stored: the resource plus what sync needs to know about it. */
+export interface StoredEvent {
+  event: GoogleEvent;
+  /** The calendar's change number at this event's last change (what a sync token is compared with). */
+  seq: number;
+  /**
+   * Series only: every instance it has had (stamp → original start), so an incremental list can report
+   * an instance a later change removed (a shorter COUNT, a new EXDATE) as cancelled.
+   */
+  knownInstances?: Map<string, EventTime>;
+  /** Start and end as instants, worked out once per version of the event (Temporal parsing is slow). */
+  instants?: { event: GoogleEvent; zone: string; startMs: number; endMs: number; updatedMs: number };
+}
+
+/** One calendar, as the list and free/busy code reads it. */
+export interface Calendar {
   id: string;
   timeZone: string;
-  events: Map<string, GoogleEvent>;
+  events: Map<string, StoredEvent>;
+  /** Random per creation: a sync token from a calendar that was deleted and created again is not valid. */
+  incarnation: string;
+  /** Change counter; the last change's number. */
+  seq: number;
+  /** Bumped when the test expires sync tokens: tokens carry the generation they were issued in. */
+  tokenGeneration: number;
+  /** Change history starts here (epoch ms): an updatedMin before it answers 410. */
+  historySince: number;
+  /** The watch resourceId of this calendar's events collection (stable, opaque). */
+  resourceId: string;
 }
+
+/** What changed, for listeners: an event of the calendar, or the calendar itself was deleted. */
+export type CalendarChange = { calendarId: string; kind: "events" | "calendar-deleted" };
 
 const EVENT_ID = /^[a-v0-9]{5,1024}$/;
 const BASE32HEX = "0123456789abcdefghijklmnopqrstuv";
@@ -40,23 +88,7 @@ function newEventId(): string {
   return Array.from(randomBytes(26), (b) => BASE32HEX[b & 31]).join("");
 }
 
-function parseInstant(value: unknown, field: string): Temporal.Instant {
-  if (typeof value !== "string") throw googleErrors.required(field, `Missing ${field} parameter.`);
-  try {
-    return Temporal.Instant.from(value);
-  } catch {
-    throw googleErrors.invalid(`Bad Request: invalid ${field} "${value}".`);
-  }
-}
-
-/** Start or end of an event as an instant; all-day dates are midnight in the event's (or calendar's) zone. */
-function eventInstant(time: EventTime, calendarZone: string): Temporal.Instant {
-  if (time.dateTime) return Temporal.Instant.from(time.dateTime);
-  if (time.date) {
-    return Temporal.PlainDate.from(time.date).toZonedDateTime({ timeZone: time.timeZone ?? calendarZone }).toInstant();
-  }
-  throw new Error("event time without date or dateTime");
-}
+const nowString = () => Temporal.Now.instant().toString({ smallestUnit: "millisecond" });
 
 function validateTime(value: unknown, field: "start" | "end"): EventTime {
   if (typeof value !== "object" || value === null) {
@@ -88,9 +120,27 @@ function validateTime(value: unknown, field: "start" | "end"): EventTime {
   return { ...time };
 }
 
+/**
+ * Checks a series' recurrence the way Google does: lines it can parse, and a time zone to expand a timed
+ * series in ("Missing time zone definition for start time." otherwise, whatever offset the start has).
+ */
+function validateRecurrence(event: GoogleEvent, calendarZone: string): void {
+  if (event.recurrence === undefined) return;
+  if (event.recurringEventId !== undefined) throw googleErrors.invalid("Invalid recurrence rule.");
+  if (!Array.isArray(event.recurrence)) throw googleErrors.invalid("Invalid recurrence rule.");
+  if (event.start.dateTime !== undefined && event.start.timeZone === undefined) throw googleErrors.missingTimeZone("start");
+  try {
+    parseSeries(event, calendarZone);
+  } catch (error) {
+    if (error instanceof RecurrenceError) throw googleErrors.invalid(error.message);
+    throw error;
+  }
+}
+
 /** One emulated Google account's calendars. */
 export class CalendarStore {
   readonly #calendars = new Map<string, Calendar>();
+  readonly #listeners = new Set<(change: CalendarChange) => void>();
   #etag = 1;
   /** When true, any calendar id used is created on first use (benchmarks); off = unknown ids are 404. */
   autoCreate: boolean;
@@ -99,26 +149,50 @@ export class CalendarStore {
     this.autoCreate = options.autoCreate ?? false;
   }
 
+  /** Hear about every change (push notifications). */
+  onChange(listener: (change: CalendarChange) => void): void {
+    this.#listeners.add(listener);
+  }
+
   reset(): void {
     this.#calendars.clear();
+  }
+
+  #newCalendar(id: string, timeZone: string): Calendar {
+    const calendar: Calendar = {
+      id,
+      timeZone,
+      events: new Map(),
+      incarnation: randomBytes(6).toString("hex"),
+      seq: 0,
+      tokenGeneration: 0,
+      historySince: -Infinity,
+      resourceId: randomBytes(20).toString("base64url").replace(/[-_]/g, "x"),
+    };
+    this.#calendars.set(id, calendar);
+    return calendar;
   }
 
   createCalendar(id: string, timeZone = "UTC"): void {
     const existing = this.#calendars.get(id);
     if (existing) existing.timeZone = timeZone;
-    else this.#calendars.set(id, { id, timeZone, events: new Map() });
+    else this.#newCalendar(id, timeZone);
+  }
+
+  /** Deletes a calendar (as its owner would in Google); watchers hear `not_exists`. */
+  deleteCalendar(id: string): boolean {
+    if (!this.#calendars.delete(id)) return false;
+    for (const listener of this.#listeners) listener({ calendarId: id, kind: "calendar-deleted" });
+    return true;
   }
 
   calendarIds(): string[] {
     return [...this.#calendars.keys()];
   }
 
-  #calendar(id: string): Calendar {
-    let calendar = this.#calendars.get(id);
-    if (!calendar && this.autoCreate) {
-      calendar = { id, timeZone: "UTC", events: new Map() };
-      this.#calendars.set(id, calendar);
-    }
+  /** The calendar, or 404 notFound (created instead when `autoCreate` is on). */
+  calendar(id: string): Calendar {
+    const calendar = this.#calendars.get(id) ?? (this.autoCreate ? this.#newCalendar(id, "UTC") : undefined);
     if (!calendar) throw googleErrors.notFound();
     return calendar;
   }
@@ -127,9 +201,40 @@ export class CalendarStore {
     return this.#calendars.has(id) || this.autoCreate;
   }
 
+  /** Records a change: the next change number, the series' instances remembered, listeners told. */
+  #commit(calendar: Calendar, stored: StoredEvent): void {
+    calendar.seq += 1;
+    stored.seq = calendar.seq;
+    const event = stored.event;
+    if (isSeries(event) && event.status !== "cancelled") {
+      const series = parseSeries(event, calendar.timeZone);
+      stored.knownInstances ??= new Map();
+      for (const o of occurrences(series, expansionHorizon(series))) stored.knownInstances.set(o.stamp, o.startTime);
+    }
+    calendar.events.set(event.id, stored);
+    for (const listener of this.#listeners) listener({ calendarId: calendar.id, kind: "events" });
+  }
+
+  /** A stored event, or the instance `id` names if it is an instance of a stored series. */
+  #find(calendar: Calendar, eventId: string): { stored?: StoredEvent; instance?: GoogleEvent } {
+    const stored = calendar.events.get(eventId);
+    if (stored) return { stored };
+    const parsed = parseInstanceId(eventId);
+    const parent = parsed && calendar.events.get(parsed.eventId)?.event;
+    if (!parsed || !parent || !isSeries(parent)) return {};
+    const series = parseSeries(parent, calendar.timeZone);
+    // Expanding to a little past the stamp is enough to find it (an all-day stamp is a local date).
+    const before = stampStart(parsed.stamp, series.zone).add({ hours: 48 });
+    const occurrence = occurrences(series, before).find((o) => o.stamp === parsed.stamp);
+    if (!occurrence) return {};
+    const instance = instanceOf(parent, occurrence, calendar.id);
+    if (parent.status === "cancelled") instance.status = "cancelled";
+    return { instance };
+  }
+
   /** events.insert */
   insert(calendarId: string, body: Record<string, unknown>, creator: string): GoogleEvent {
-    const calendar = this.#calendar(calendarId);
+    const calendar = this.calendar(calendarId);
     const id = body.id === undefined ? newEventId() : body.id;
     if (typeof id !== "string" || !EVENT_ID.test(id)) throw googleErrors.invalid("Invalid resource id value.");
     if (calendar.events.has(id)) throw googleErrors.duplicate();
@@ -138,13 +243,13 @@ export class CalendarStore {
     if (Temporal.Instant.compare(eventInstant(end, calendar.timeZone), eventInstant(start, calendar.timeZone)) < 0) {
       throw googleErrors.timeRangeEmpty();
     }
-    const now = Temporal.Now.instant().toString({ smallestUnit: "millisecond" });
+    const now = nowString();
     const event: GoogleEvent = {
       kind: "calendar#event",
       etag: `"${this.#etag++}"`,
       id,
       status: body.status === "tentative" ? "tentative" : "confirmed",
-      htmlLink: `https://www.google.com/calendar/event?eid=${Buffer.from(`${id} ${calendarId}`).toString("base64url")}`,
+      htmlLink: htmlLink(id, calendarId),
       created: now,
       updated: now,
       ...(typeof body.summary === "string" ? { summary: body.summary } : {}),
@@ -154,6 +259,7 @@ export class CalendarStore {
       organizer: { email: calendarId, self: true },
       start,
       end,
+      ...(body.recurrence !== undefined ? { recurrence: body.recurrence as string[] } : {}),
       ...(body.transparency === "transparent" ? { transparency: "transparent" as const } : {}),
       iCalUID: `${id}@google.com`,
       sequence: 0,
@@ -164,21 +270,27 @@ export class CalendarStore {
       reminders: { useDefault: true },
       eventType: "default",
     };
-    calendar.events.set(id, event);
+    validateRecurrence(event, calendar.timeZone);
+    this.#commit(calendar, { event, seq: 0 });
     return structuredClone(event);
   }
 
-  /** events.get: deleted events come back with status "cancelled", as at Google. */
+  /** events.get: deleted events (and instances) come back with status "cancelled", as at Google. */
   get(calendarId: string, eventId: string): GoogleEvent {
-    const event = this.#calendar(calendarId).events.get(eventId);
-    if (!event) throw googleErrors.notFound();
-    return structuredClone(event);
+    const { stored, instance } = this.#find(this.calendar(calendarId), eventId);
+    if (stored) return structuredClone(stored.event);
+    if (instance) return instance;
+    throw googleErrors.notFound();
   }
 
-  /** events.patch: merges top-level fields (objects like start/end are replaced whole). */
+  /**
+   * events.patch: merges top-level fields (objects like start/end are replaced whole). Patching an
+   * instance of a series stores an exception for it, as Google does.
+   */
   patch(calendarId: string, eventId: string, body: Record<string, unknown>): GoogleEvent {
-    const calendar = this.#calendar(calendarId);
-    const event = calendar.events.get(eventId);
+    const calendar = this.calendar(calendarId);
+    const { stored, instance } = this.#find(calendar, eventId);
+    const event = stored?.event ?? instance;
     if (!event) throw googleErrors.notFound();
     if (event.status === "cancelled" && body.status !== "confirmed") throw googleErrors.deleted();
     if (body.id !== undefined && body.id !== eventId) throw googleErrors.invalid("Invalid resource id value.");
@@ -195,95 +307,82 @@ export class CalendarStore {
       end,
       status: (body.status as GoogleEvent["status"] | undefined) ?? event.status,
       etag: `"${this.#etag++}"`,
-      updated: Temporal.Now.instant().toString({ smallestUnit: "millisecond" }),
+      updated: nowString(),
       sequence: (event.sequence as number) + (body.start || body.end ? 1 : 0),
+      // An instance keeps the series it came from and its original start, whatever the body says.
+      ...(event.recurringEventId === undefined
+        ? {}
+        : { recurringEventId: event.recurringEventId, originalStartTime: event.originalStartTime }),
     };
-    calendar.events.set(eventId, updated);
+    validateRecurrence(updated, calendar.timeZone);
+    this.#commit(calendar, { ...(stored ?? {}), event: updated, seq: 0 });
     return structuredClone(updated);
   }
 
-  /** events.delete: the event stays as "cancelled" (its id can never be reused), a second delete is 410. */
+  /**
+   * events.delete: the event stays as "cancelled" (its id can never be reused), a second delete is 410.
+   * Deleting an instance of a series stores a cancelled exception: the rest of the series stays.
+   */
   delete(calendarId: string, eventId: string): void {
-    const calendar = this.#calendar(calendarId);
-    const event = calendar.events.get(eventId);
+    const calendar = this.calendar(calendarId);
+    const { stored, instance } = this.#find(calendar, eventId);
+    const event = stored?.event ?? instance;
     if (!event) throw googleErrors.notFound();
     if (event.status === "cancelled") throw googleErrors.deleted();
-    calendar.events.set(eventId, {
-      ...event,
-      status: "cancelled",
-      etag: `"${this.#etag++}"`,
-      updated: Temporal.Now.instant().toString({ smallestUnit: "millisecond" }),
+    this.#commit(calendar, {
+      ...(stored ?? {}),
+      event: { ...event, status: "cancelled", etag: `"${this.#etag++}"`, updated: nowString() },
+      seq: 0,
     });
   }
 
-  /** events.list with the filters our client uses: privateExtendedProperty, timeMin/timeMax, showDeleted, paging. */
-  list(calendarId: string, query: URLSearchParams): { items: GoogleEvent[]; nextPageToken?: string; timeZone: string } {
-    const calendar = this.#calendar(calendarId);
-    const timeMin = query.has("timeMin") ? parseInstant(query.get("timeMin"), "timeMin") : undefined;
-    const timeMax = query.has("timeMax") ? parseInstant(query.get("timeMax"), "timeMax") : undefined;
-    const showDeleted = query.get("showDeleted") === "true";
-    const privateFilters = query.getAll("privateExtendedProperty").map((p) => {
-      const eq = p.indexOf("=");
-      if (eq <= 0) throw googleErrors.invalid("Invalid extended property constraint.");
-      return [p.slice(0, eq), p.slice(eq + 1)] as const;
-    });
-    const maxResults = Math.min(Number(query.get("maxResults") ?? 250) || 250, 2500);
-    const offset = Number(query.get("pageToken") ?? 0) || 0;
-    const matching = [...calendar.events.values()]
-      .filter((e) => showDeleted || e.status !== "cancelled")
-      .filter((e) => privateFilters.every(([k, v]) => e.extendedProperties?.private?.[k] === v))
-      .filter((e) => {
-        const start = eventInstant(e.start, calendar.timeZone);
-        const end = eventInstant(e.end, calendar.timeZone);
-        return (
-          (timeMin === undefined || Temporal.Instant.compare(end, timeMin) > 0) &&
-          (timeMax === undefined || Temporal.Instant.compare(start, timeMax) < 0)
-        );
-      })
-      .sort((a, b) =>
-        Temporal.Instant.compare(eventInstant(a.start, calendar.timeZone), eventInstant(b.start, calendar.timeZone)),
-      );
-    const page = matching.slice(offset, offset + maxResults).map((e) => structuredClone(e));
-    return {
-      items: page,
-      ...(offset + maxResults < matching.length ? { nextPageToken: String(offset + maxResults) } : {}),
-      timeZone: calendar.timeZone,
-    };
+  /** events.list: see event-list.ts. */
+  list(calendarId: string, query: URLSearchParams): ListPage & { timeZone: string } {
+    const calendar = this.calendar(calendarId);
+    return { ...listEvents(calendar, query), timeZone: calendar.timeZone };
   }
 
-  /** Every event of every calendar, deleted ones included (control endpoint). */
+  /**
+   * Makes every sync token issued so far for `calendarId` (all calendars when omitted) answer 410, as
+   * Google does when it drops a calendar's change history; an updatedMin before now answers 410 too.
+   */
+  expireSyncTokens(calendarId?: string): number {
+    const calendars = calendarId === undefined ? [...this.#calendars.values()] : [this.calendar(calendarId)];
+    for (const calendar of calendars) {
+      calendar.tokenGeneration += 1;
+      calendar.historySince = Date.now();
+    }
+    return calendars.length;
+  }
+
+  /** Every event of every calendar, deleted ones and exceptions included (control endpoint). */
   allEvents(): { calendarId: string; event: GoogleEvent }[] {
     return [...this.#calendars.values()].flatMap((c) =>
-      [...c.events.values()].map((event) => ({ calendarId: c.id, event: structuredClone(event) })),
+      [...c.events.values()].map((stored) => ({ calendarId: c.id, event: structuredClone(stored.event) })),
     );
   }
 
-  /** Busy intervals of one calendar within [timeMin, timeMax): opaque, non-cancelled events, clipped and merged. */
+  /**
+   * Busy intervals of one calendar within [timeMin, timeMax): opaque, non-cancelled events and instances
+   * of series (exceptions applied), clipped and merged.
+   */
   busy(calendarId: string, timeMin: Temporal.Instant, timeMax: Temporal.Instant): { start: string; end: string }[] {
     const calendar = this.#calendars.get(calendarId);
     if (!calendar) return [];
-    const intervals = [...calendar.events.values()]
-      .filter((e) => e.status !== "cancelled" && e.transparency !== "transparent")
-      .map((e) => ({ start: eventInstant(e.start, calendar.timeZone), end: eventInstant(e.end, calendar.timeZone) }))
-      .map((i) => ({
-        start: Temporal.Instant.compare(i.start, timeMin) < 0 ? timeMin : i.start,
-        end: Temporal.Instant.compare(i.end, timeMax) > 0 ? timeMax : i.end,
-      }))
-      .filter((i) => Temporal.Instant.compare(i.start, i.end) < 0)
-      .sort((a, b) => Temporal.Instant.compare(a.start, b.start));
-    const merged: { start: Temporal.Instant; end: Temporal.Instant }[] = [];
+    const [min, max] = [timeMin.epochMilliseconds, timeMax.epochMilliseconds];
+    const intervals = calendarRows(calendar, { singleEvents: true, to: timeMax, includeCancelled: false })
+      .filter((row) => !row.cancelled && row.event.transparency !== "transparent")
+      .map((row) => ({ start: Math.max(row.startMs, min), end: Math.min(row.endMs, max) }))
+      .filter((i) => i.start < i.end)
+      .sort((a, b) => a.start - b.start);
+    const merged: { start: number; end: number }[] = [];
     for (const interval of intervals) {
       const last = merged[merged.length - 1];
-      if (last && Temporal.Instant.compare(interval.start, last.end) <= 0) {
-        if (Temporal.Instant.compare(interval.end, last.end) > 0) last.end = interval.end;
-      } else {
-        merged.push({ ...interval });
-      }
+      if (last && interval.start <= last.end) last.end = Math.max(last.end, interval.end);
+      else merged.push({ ...interval });
     }
-    return merged.map((i) => ({
-      start: i.start.toString({ smallestUnit: "second" }),
-      end: i.end.toString({ smallestUnit: "second" }),
-    }));
+    const text = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms).toString({ smallestUnit: "second" });
+    return merged.map((i) => ({ start: text(i.start), end: text(i.end) }));
   }
 
   /** Validates a freeBusy request window the way Google does. */

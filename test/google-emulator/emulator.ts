@@ -1,7 +1,8 @@
 /**
- * A Google Calendar emulator over real HTTP: the OAuth token endpoint, freeBusy and events
- * insert/get/list/patch/delete at Google's paths with Google's behaviour and error bodies, plus control
- * endpoints under `/__emulator/` for tests (latency, failure injection, seeding, inspection, reset).
+ * A Google Calendar emulator over real HTTP: the OAuth token endpoint, freeBusy, events
+ * insert/get/list/patch/delete/watch and channels.stop at Google's paths with Google's behaviour and error
+ * bodies, push notifications to watch channels, plus control endpoints under `/__emulator/` for tests
+ * (latency, failure injection, seeding, inspection, reset).
  *
  * Paths: token `POST /token` (stands in for https://oauth2.googleapis.com/token), Calendar API under
  * `/calendar/v3` (stands in for https://www.googleapis.com/calendar/v3). Control API: see README.md.
@@ -16,80 +17,13 @@ import type { AddressInfo, Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { CalendarStore, MAX_FREEBUSY_CALENDARS } from "./calendar-store.ts";
+import { handleControl, sendJson, type EmulatorState, type RequestLogEntry } from "./control-routes.ts";
+import { FaultBook, type Fault, type RouteName } from "./faults.ts";
 import { GoogleHttpError, googleErrors } from "./google-errors.ts";
+import { PushChannels } from "./push-channels.ts";
 import { OAuthError, verifyJwtBearer, type TrustedServiceAccount } from "./token-endpoint.ts";
 
-/** Routes that faults and the request log name. */
-export const ROUTES = [
-  "token",
-  "freeBusy",
-  "events.insert",
-  "events.get",
-  "events.list",
-  "events.patch",
-  "events.delete",
-] as const;
-export type RouteName = (typeof ROUTES)[number];
-
-/** What an injected fault does to a request. */
-export const FAULT_KINDS = [
-  "429",
-  "403-rate",
-  "403-user-rate",
-  "403-quota",
-  "500",
-  "503",
-  /** Hold the request for `ms` (default 60 s); if the client is still there, then handle it. */
-  "timeout",
-  /**
-   * Hold the request for `ms` (default 60 s), then handle it whether or not the client is still there
-   * (a write lands after the client gave up, as at Google); the answer reaches only a client that waited.
-   */
-  "slow",
-  /** Drop the connection before doing anything. */
-  "reset",
-  /** Do the work (the event is written), then drop the connection: the response is lost. */
-  "fail-after-write",
-  /** freeBusy only: the calendar `calendarId` answers a per-calendar error `reason` (default backendError). */
-  "calendar-error",
-] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
-
-interface Fault {
-  route: RouteName;
-  kind: FaultKind;
-  /** Requests it still applies to (Infinity: until cleared). */
-  remaining: number;
-  ms?: number;
-  calendarId?: string;
-  reason?: string;
-  /** The share of matching requests it applies to, (0, 1]; unset: every one. */
-  probability?: number;
-  /** Draws in [0, 1) for `probability`: seeded when the fault gave a seed, so a run can be replayed. */
-  draw?: () => number;
-}
-
-/** mulberry32: a small seeded PRNG, so a probabilistic fault with a seed fires on the same requests. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface RequestLogEntry {
-  route: RouteName | "unknown";
-  method: string;
-  path: string;
-  status: number | "dropped";
-  at: number;
-  /** The injected fault that fired on this request, if one did. */
-  fault?: FaultKind;
-}
+export { FAULT_KINDS, ROUTES, type FaultKind, type RouteName } from "./faults.ts";
 
 export interface GoogleEmulatorOptions {
   /** 0 or unset: a random free port. */
@@ -125,6 +59,11 @@ export function testServiceAccount(): TrustedServiceAccount {
 
 class DroppedConnection extends Error {}
 
+/** The Cloud project of a service account (`name@project.iam.gserviceaccount.com`), as Google names it in errors. */
+function projectOf(clientEmail: string): string {
+  return /@([^.]+)\./.exec(clientEmail)?.[1] ?? clientEmail;
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -149,23 +88,30 @@ function parseJsonObject(text: string): Record<string, unknown> {
  */
 export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): Promise<GoogleEmulator> {
   const store = new CalendarStore({ autoCreate: options.autoCreateCalendars ?? false });
+  const faults = new FaultBook();
+  const push = new PushChannels(faults);
+  store.onChange((change) => push.changed(change.calendarId, change.kind === "calendar-deleted" ? "not_exists" : "exists"));
   const trusted = options.serviceAccounts ?? [testServiceAccount()];
-  const tokens = new Map<string, { expiresAt: number; subject: string | undefined; clientEmail: string; scopes: string[] }>();
-  let faults: Fault[] = [];
-  let latency = { fixedMs: 0, jitterMs: 0 };
-  let tokenLifetimeSeconds = 3599;
-  let log: RequestLogEntry[] = [];
+  const state: EmulatorState = {
+    store,
+    faults,
+    push,
+    tokens: new Map(),
+    latency: { fixedMs: 0, jitterMs: 0 },
+    tokenLifetimeSeconds: 3599,
+    log: [],
+    seedCalendars: () => {
+      for (const spec of options.calendars ?? []) {
+        const [id, zone] = spec.split("=");
+        if (id) store.createCalendar(id, zone || "UTC");
+      }
+    },
+  };
+  const { tokens } = state;
   const logEntries = new WeakMap<IncomingMessage, RequestLogEntry>();
   const sockets = new Set<Socket>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
-
-  const seedCalendars = (ids: readonly string[]) => {
-    for (const spec of ids) {
-      const [id, zone] = spec.split("=");
-      if (id) store.createCalendar(id, zone || "UTC");
-    }
-  };
-  seedCalendars(options.calendars ?? []);
+  state.seedCalendars();
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -175,31 +121,6 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       }, ms);
       timers.add(timer);
     });
-
-  /**
-   * The first fault that matches and fires, counted down (and dropped when used up). Faults are tried
-   * in the order they were added; a probabilistic one that does not fire lets the next one try.
-   */
-  const takeFault = (matches: (fault: Fault) => boolean): Fault | undefined => {
-    const fault = faults.find((f) => matches(f) && (f.probability === undefined || f.draw!() < f.probability));
-    if (fault === undefined) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) faults = faults.filter((f) => f !== fault);
-    return fault;
-  };
-  const takeRequestFault = (route: RouteName, calendarIds: readonly string[]) =>
-    takeFault(
-      (f) =>
-        f.route === route &&
-        f.kind !== "calendar-error" &&
-        (f.calendarId === undefined || calendarIds.includes(f.calendarId)),
-    );
-
-  const sendJson = (res: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json; charset=UTF-8" });
-    res.end(text);
-  };
 
   const authorize = (req: IncomingMessage) => {
     const header = req.headers.authorization ?? "";
@@ -242,18 +163,23 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       case "fail-after-write":
         return "after-write";
       case "calendar-error":
+      // Notification kinds never reach a request (FaultBook.takeForRequest matches routes only).
+      case "delay":
+      case "loss":
+      case "duplicate":
+      case "reorder":
         return "continue";
     }
   };
 
   const handleToken = async (req: IncomingMessage, res: ServerResponse, body: string) => {
-    const fault = takeRequestFault("token", []);
+    const fault = faults.takeForRequest("token", []);
     await applyFault(fault, req, res);
     try {
       const grant = verifyJwtBearer(new URLSearchParams(body), trusted, Math.floor(Date.now() / 1000));
       const accessToken = `ya29.emulator-${randomBytes(24).toString("base64url")}`;
-      tokens.set(accessToken, { ...grant, expiresAt: Date.now() + tokenLifetimeSeconds * 1000 });
-      sendJson(res, 200, { access_token: accessToken, expires_in: tokenLifetimeSeconds, token_type: "Bearer" });
+      tokens.set(accessToken, { ...grant, expiresAt: Date.now() + state.tokenLifetimeSeconds * 1000 });
+      sendJson(res, 200, { access_token: accessToken, expires_in: state.tokenLifetimeSeconds, token_type: "Bearer" });
       return 200;
     } catch (error) {
       if (error instanceof OAuthError) {
@@ -281,7 +207,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
         : Array.isArray(body.items)
           ? body.items.map((i) => String((i as { id?: unknown }).id))
           : [];
-    const outcome = await applyFault(takeRequestFault(route, faultCalendars), req, res);
+    const outcome = await applyFault(faults.takeForRequest(route, faultCalendars), req, res);
     let status = 200;
     let answer: unknown;
     switch (route) {
@@ -292,7 +218,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
         const calendars: Record<string, unknown> = {};
         for (const item of items) {
           const id = String(item.id);
-          const broken = takeFault((f) => f.kind === "calendar-error" && f.route === "freeBusy" && f.calendarId === id);
+          const broken = faults.take((f) => f.kind === "calendar-error" && f.route === "freeBusy" && f.calendarId === id);
           if (broken) {
             calendars[id] = { errors: [{ domain: "global", reason: broken.reason ?? "backendError" }], busy: [] };
           } else if (!store.hasCalendar(id)) {
@@ -330,6 +256,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
           accessRole: "owner",
           defaultReminders: [],
           ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+          ...(page.nextSyncToken ? { nextSyncToken: page.nextSyncToken } : {}),
           items: page.items,
         };
         break;
@@ -345,6 +272,13 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
         store.delete(calendarId!, eventId!);
         status = 204;
         break;
+      case "events.watch":
+        answer = push.watch(store.calendar(calendarId!), body);
+        break;
+      case "channels.stop":
+        push.stop(body, projectOf(grant.clientEmail));
+        status = 204;
+        break;
       case "token":
         throw new Error("unreachable");
     }
@@ -358,88 +292,10 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     return status;
   };
 
-  const handleControl = async (req: IncomingMessage, res: ServerResponse, path: string, bodyText: string) => {
-    const body = bodyText.trim() === "" ? {} : (JSON.parse(bodyText) as Record<string, unknown>);
-    const method = req.method ?? "GET";
-    const key = `${method} ${path}`;
-    switch (key) {
-      case "GET /__emulator/health":
-        return sendJson(res, 200, { ok: true });
-      case "POST /__emulator/reset":
-        store.reset();
-        faults = [];
-        latency = { fixedMs: 0, jitterMs: 0 };
-        log = [];
-        seedCalendars(options.calendars ?? []);
-        if (body.tokens === true) tokens.clear();
-        return sendJson(res, 200, { ok: true });
-      case "POST /__emulator/calendars": {
-        const id = body.id;
-        if (typeof id !== "string" || id === "") return sendJson(res, 400, { error: "id required" });
-        store.createCalendar(id, typeof body.timeZone === "string" ? body.timeZone : "UTC");
-        return sendJson(res, 201, { id });
-      }
-      case "GET /__emulator/calendars":
-        return sendJson(res, 200, { calendars: store.calendarIds() });
-      case "POST /__emulator/events": {
-        const calendarId = body.calendarId;
-        if (typeof calendarId !== "string") return sendJson(res, 400, { error: "calendarId required" });
-        if (!store.calendarIds().includes(calendarId)) store.createCalendar(calendarId);
-        const event = store.insert(calendarId, (body.event ?? {}) as Record<string, unknown>, "seed@emulator");
-        if (body.status === "cancelled") store.delete(calendarId, event.id);
-        return sendJson(res, 201, store.get(calendarId, event.id));
-      }
-      case "GET /__emulator/events":
-        return sendJson(res, 200, { events: store.allEvents() });
-      case "PUT /__emulator/latency":
-        latency = { fixedMs: Number(body.fixedMs ?? 0), jitterMs: Number(body.jitterMs ?? 0) };
-        return sendJson(res, 200, latency);
-      case "POST /__emulator/faults": {
-        const route = body.route as RouteName;
-        const kind = body.kind as FaultKind;
-        if (!ROUTES.includes(route) || !FAULT_KINDS.includes(kind)) {
-          return sendJson(res, 400, { error: `route must be one of ${ROUTES.join(", ")}; kind one of ${FAULT_KINDS.join(", ")}` });
-        }
-        const probability = body.probability;
-        if (probability !== undefined && (typeof probability !== "number" || !(probability > 0 && probability <= 1))) {
-          return sendJson(res, 400, { error: "probability must be a number in (0, 1]" });
-        }
-        // A probabilistic fault lasts until cleared unless it is given a number of times.
-        const fault: Fault = { route, kind, remaining: Number(body.times ?? (probability === undefined ? 1 : Infinity)) };
-        if (probability !== undefined) {
-          fault.probability = probability;
-          fault.draw = typeof body.seed === "number" ? seededRandom(body.seed) : Math.random;
-        }
-        if (typeof body.ms === "number") fault.ms = body.ms;
-        if (typeof body.calendarId === "string") fault.calendarId = body.calendarId;
-        if (typeof body.reason === "string") fault.reason = body.reason;
-        faults.push(fault);
-        const { draw: _draw, ...described } = fault;
-        return sendJson(res, 201, { ...described, remaining: Number.isFinite(fault.remaining) ? fault.remaining : null });
-      }
-      case "DELETE /__emulator/faults":
-        faults = [];
-        return sendJson(res, 200, { ok: true });
-      case "GET /__emulator/requests":
-        return sendJson(res, 200, { requests: log });
-      case "DELETE /__emulator/requests":
-        log = [];
-        return sendJson(res, 200, { ok: true });
-      case "PUT /__emulator/config":
-        if (typeof body.tokenLifetimeSeconds === "number") tokenLifetimeSeconds = body.tokenLifetimeSeconds;
-        if (typeof body.autoCreateCalendars === "boolean") store.autoCreate = body.autoCreateCalendars;
-        return sendJson(res, 200, { tokenLifetimeSeconds, autoCreateCalendars: store.autoCreate });
-      case "POST /__emulator/tokens/revoke":
-        tokens.clear();
-        return sendJson(res, 200, { ok: true });
-      default:
-        return sendJson(res, 404, { error: `no control endpoint ${key}` });
-    }
-  };
-
   const route = (method: string, path: string): { name: RouteName; calendarId?: string; eventId?: string } | undefined => {
     if (path === "/token" && method === "POST") return { name: "token" };
     if (path === "/calendar/v3/freeBusy" && method === "POST") return { name: "freeBusy" };
+    if (path === "/calendar/v3/channels/stop" && method === "POST") return { name: "channels.stop" };
     const match = /^\/calendar\/v3\/calendars\/([^/]+)\/events(?:\/([^/]+))?$/.exec(path);
     if (!match) return undefined;
     const calendarId = decodeURIComponent(match[1]!);
@@ -449,6 +305,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
       if (method === "GET") return { name: "events.list", calendarId };
       return undefined;
     }
+    // "watch" cannot be an event id (ids are base32hex: a-v and digits).
+    if (eventId === "watch") return method === "POST" ? { name: "events.watch", calendarId } : undefined;
     if (method === "GET") return { name: "events.get", calendarId, eventId };
     if (method === "PATCH") return { name: "events.patch", calendarId, eventId };
     if (method === "DELETE") return { name: "events.delete", calendarId, eventId };
@@ -466,7 +324,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     }
     if (url.pathname.startsWith("/__emulator/")) {
       try {
-        await handleControl(req, res, url.pathname, bodyText);
+        await handleControl(state, req, res, url, bodyText);
       } catch (error) {
         sendJson(res, 400, { error: String(error) });
       }
@@ -474,9 +332,10 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     }
     const matched = route(method, url.pathname);
     const entry: RequestLogEntry = { route: matched?.name ?? "unknown", method, path: url.pathname, status: 0, at: Date.now() };
-    log.push(entry);
+    state.log.push(entry);
     logEntries.set(req, entry);
     try {
+      const { latency } = state;
       if (latency.fixedMs > 0 || latency.jitterMs > 0) await sleep(latency.fixedMs + Math.random() * latency.jitterMs);
       if (!matched) throw googleErrors.notFound();
       entry.status =
@@ -511,6 +370,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   return {
     url: `http://${host}:${address.port}`,
     close: async () => {
+      push.close();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const socket of sockets) socket.destroy();
