@@ -26,6 +26,8 @@ describe("loadConfig", () => {
     expect(loadConfig({})).toEqual({
       port: 54321,
       host: "127.0.0.1",
+      allowUnauthenticated: false,
+      corsOrigins: [],
       dataDir: "./.slotline",
       databaseUrl: undefined,
       databasePoolSize: undefined,
@@ -34,6 +36,7 @@ describe("loadConfig", () => {
       vapi: { secret: undefined, hmacSecret: undefined },
       toolBudgetMs: undefined,
       metricsToken: undefined,
+      healthToken: undefined,
       logLevel: "info",
     });
   });
@@ -63,11 +66,15 @@ describe("loadConfig", () => {
       VAPI_HMAC_SECRET: "b".repeat(32),
       TOOL_BUDGET_MS: "4000",
       METRICS_TOKEN: "c".repeat(32),
+      HEALTH_TOKEN: "d".repeat(32),
+      CORS_ORIGINS: "https://app.example.com, http://localhost:3000/",
       LOG_LEVEL: "debug",
     });
     expect(config).toMatchObject({
       port: 8080,
       host: "0.0.0.0",
+      allowUnauthenticated: false,
+      corsOrigins: ["https://app.example.com", "http://localhost:3000"],
       dataDir: "/var/lib/slotline",
       databaseUrl: "postgresql://postgres:secret@db.example.com:5432/postgres",
       databasePoolSize: 5,
@@ -81,6 +88,7 @@ describe("loadConfig", () => {
       vapi: { secret: "a".repeat(32), hmacSecret: "b".repeat(32) },
       toolBudgetMs: 4000,
       metricsToken: "c".repeat(32),
+      healthToken: "d".repeat(32),
       logLevel: "debug",
     });
     expect(config.google?.credentials.clientEmail).toBe(serviceAccount.client_email);
@@ -113,11 +121,45 @@ describe("loadConfig", () => {
     ["VAPI_SECRET", "short", /^VAPI_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`$/],
     ["VAPI_HMAC_SECRET", "short", /^VAPI_HMAC_SECRET must be at least 16 characters/],
     ["METRICS_TOKEN", "short", /^METRICS_TOKEN must be at least 16 characters/],
+    ["HEALTH_TOKEN", "short", /^HEALTH_TOKEN must be at least 16 characters/],
+    ["VAPI_SECRET", " ".repeat(16), /^VAPI_SECRET is only whitespace, which would turn its check off without a word/],
+    ["VAPI_HMAC_SECRET", "\t\n  ", /^VAPI_HMAC_SECRET is only whitespace/],
+    ["METRICS_TOKEN", " ".repeat(20), /^METRICS_TOKEN is only whitespace/],
+    ["HEALTH_TOKEN", "   ", /^HEALTH_TOKEN is only whitespace/],
+    ["VAPI_SECRET", ` ${"a".repeat(32)}`, /^VAPI_SECRET starts or ends with whitespace .*which no request can present/],
+    ["VAPI_HMAC_SECRET", `${"b".repeat(32)}\n`, /^VAPI_HMAC_SECRET starts or ends with whitespace/],
+    ["METRICS_TOKEN", `${"c".repeat(32)} `, /^METRICS_TOKEN starts or ends with whitespace/],
+    ["VAPI_SECRET", `${"a".repeat(16)}\n${"a".repeat(16)}`, /^VAPI_SECRET may hold only letters, digits, punctuation and inner spaces/],
+    ["SLOTLINE_ALLOW_UNAUTHENTICATED", "yes", /^SLOTLINE_ALLOW_UNAUTHENTICATED must be true or false$/],
+    ["CORS_ORIGINS", "*", /^CORS_ORIGINS has "\*", which is not a web origin: list exact origins/],
+    ["CORS_ORIGINS", "https://app.example.com/path", /^CORS_ORIGINS has "https:\/\/app\.example\.com\/path", which is not a web origin/],
+    ["CORS_ORIGINS", "https://*.example.com", /^CORS_ORIGINS has "https:\/\/\*\.example\.com", which is not a web origin/],
+    ["CORS_ORIGINS", "app.example.com", /^CORS_ORIGINS has "app\.example\.com", which is not a web origin/],
     ["LOG_LEVEL", "verbose", /^LOG_LEVEL must be one of debug, info, warn, error, silent$/],
   ])("explains a malformed %s (%s)", (name, value, message) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
+  });
+
+  it("takes a secret with inner spaces (a passphrase), and an empty one as unset", () => {
+    expect(loadConfig({ VAPI_SECRET: "correct horse battery staple" }).vapi.secret).toBe("correct horse battery staple");
+    expect(loadConfig({ VAPI_SECRET: "", METRICS_TOKEN: "", HEALTH_TOKEN: "" })).toMatchObject({ vapi: { secret: undefined }, metricsToken: undefined, healthToken: undefined });
+  });
+
+  it.each(["0.0.0.0", "::", "192.168.1.20", "slotline.internal"])("refuses to listen on %s without a Vapi credential, unless told to", (host) => {
+    expect(problemsOf({ HOST: host })).toEqual([
+      `HOST=${host} listens beyond this machine, but neither VAPI_SECRET nor VAPI_HMAC_SECRET is set, so anyone who can reach it could look up, book and cancel appointments: ` +
+        "set VAPI_SECRET (`openssl rand -hex 32`), or listen on 127.0.0.1 (the default; a tunnel on this machine still reaches it), " +
+        "or set SLOTLINE_ALLOW_UNAUTHENTICATED=true if that is really what you want",
+    ]);
+    expect(loadConfig({ HOST: host, VAPI_SECRET: "a".repeat(32) }).host).toBe(host);
+    expect(loadConfig({ HOST: host, VAPI_HMAC_SECRET: "b".repeat(32) }).host).toBe(host);
+    expect(loadConfig({ HOST: host, SLOTLINE_ALLOW_UNAUTHENTICATED: "true" })).toMatchObject({ host, allowUnauthenticated: true });
+  });
+
+  it.each(["127.0.0.1", "127.0.1.1", "localhost", "::1", "[::1]"])("listens on loopback %s without a credential", (host) => {
+    expect(loadConfig({ HOST: host }).host).toBe(host.replace(/^\[|\]$/g, ""));
   });
 
   it("says which Google settings need a service account", () => {

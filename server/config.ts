@@ -20,10 +20,18 @@ export interface ServerConfig {
   port: number;
   /**
    * The address to listen on. 127.0.0.1 by default: a tunnel (ngrok, cloudflared) on the same machine
-   * reaches it, and nothing else on the network does, which matters while VAPI_SECRET is optional. Use
-   * 0.0.0.0 inside a container.
+   * reaches it, and nothing else on the network does. Use 0.0.0.0 inside a container; any address but
+   * loopback needs a Vapi credential (or `allowUnauthenticated`).
    */
   host: string;
+  /** SLOTLINE_ALLOW_UNAUTHENTICATED: listen beyond loopback without a Vapi credential, knowingly. */
+  allowUnauthenticated: boolean;
+  /**
+   * CORS_ORIGINS: the web origins (exact, e.g. https://app.example.com) whose pages may call the
+   * functions from a browser. Empty by default: Vapi and supabase-js on a server need no CORS, and a
+   * request from any other page is refused.
+   */
+  corsOrigins: string[];
   /** Slotline's own files, the embedded database among them. */
   dataDir: string;
   /** A Postgres to use instead of the embedded one: DATABASE_URL, else SUPABASE_DB_URL. */
@@ -35,6 +43,7 @@ export interface ServerConfig {
   vapi: { secret: string | undefined; hmacSecret: string | undefined };
   toolBudgetMs: number | undefined;
   metricsToken: string | undefined;
+  healthToken: string | undefined;
   logLevel: LogLevel;
 }
 
@@ -53,6 +62,25 @@ const blankIsUnset = (value: unknown) => (typeof value === "string" && value.tri
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankIsUnset, schema.optional());
 
 const PORT_HINT = "must be a port number from 0 to 65535, e.g. 54321";
+const HOST_PATTERN = /^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/;
+const CORS_HINT = "e.g. https://app.example.com,http://localhost:3000";
+
+/**
+ * CORS_ORIGINS, comma-separated, each an exact web origin: scheme, host and port (a trailing slash is
+ * forgiven), no path, no wildcard.
+ */
+const corsOrigins = z.string().transform((value, ctx) => {
+  const origins: string[] = [];
+  for (const entry of value.split(",").map((part) => part.trim()).filter((part) => part !== "")) {
+    const url = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.pathname !== "/" || url.search || url.hash || /[*]/.test(entry)) {
+      ctx.addIssue({ code: "custom", message: `has "${entry.slice(0, 80)}", which is not a web origin: list exact origins (scheme, host, port; no path, no wildcard), ${CORS_HINT}` });
+    } else {
+      origins.push(url.origin);
+    }
+  }
+  return origins;
+});
 
 const serverEnvSchema = slotlineEnvSchema.extend({
   PORT: optional(
@@ -65,11 +93,12 @@ const serverEnvSchema = slotlineEnvSchema.extend({
   HOST: optional(
     z
       .string()
-      .regex(
-        /^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/,
-        "must be an address to listen on, without a scheme or port, e.g. 127.0.0.1 (this machine) or 0.0.0.0 (every interface)",
-      ),
+      .regex(HOST_PATTERN, "must be an address to listen on, without a scheme or port, e.g. 127.0.0.1 (this machine) or 0.0.0.0 (every interface)")
+      // Node listens on ::1, not on [::1].
+      .transform((host) => host.replace(/^\[(.*)\]$/, "$1")),
   ),
+  SLOTLINE_ALLOW_UNAUTHENTICATED: optional(z.enum(["true", "false"], { error: "must be true or false" }).transform((value) => value === "true")),
+  CORS_ORIGINS: optional(corsOrigins),
   SLOTLINE_DATA_DIR: optional(z.string()),
   /** The Google calendar of the seeded 'default' calendar, e.g. primary or an id ending in @group.calendar.google.com. */
   GOOGLE_CALENDAR_ID: optional(z.string()),
@@ -95,12 +124,23 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       );
     }
   }
+  const host = blankIsUnset(env.HOST);
+  const hasCredential = [env.VAPI_SECRET, env.VAPI_HMAC_SECRET].some((value) => value !== undefined && value !== "");
+  if (typeof host === "string" && HOST_PATTERN.test(host) && !isLoopback(host) && !hasCredential && env.SLOTLINE_ALLOW_UNAUTHENTICATED?.trim() !== "true") {
+    problems.push(
+      `HOST=${host} listens beyond this machine, but neither VAPI_SECRET nor VAPI_HMAC_SECRET is set, so anyone who can reach it could look up, book and cancel appointments: ` +
+        "set VAPI_SECRET (`openssl rand -hex 32`), or listen on 127.0.0.1 (the default; a tunnel on this machine still reaches it), " +
+        "or set SLOTLINE_ALLOW_UNAUTHENTICATED=true if that is really what you want",
+    );
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const e = parsed.data;
   return {
     port: e.PORT ?? 54321,
     host: e.HOST ?? "127.0.0.1",
+    allowUnauthenticated: e.SLOTLINE_ALLOW_UNAUTHENTICATED ?? false,
+    corsOrigins: e.CORS_ORIGINS ?? [],
     dataDir: e.SLOTLINE_DATA_DIR ?? "./.slotline",
     databaseUrl: databaseUrlOf(e),
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -118,8 +158,18 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     vapi: { secret: e.VAPI_SECRET, hmacSecret: e.VAPI_HMAC_SECRET },
     toolBudgetMs: e.TOOL_BUDGET_MS,
     metricsToken: e.METRICS_TOKEN,
+    healthToken: e.HEALTH_TOKEN,
     logLevel: e.LOG_LEVEL ?? "info",
   };
+}
+
+/**
+ * Whether only this machine can reach `host`: localhost, 127.0.0.0/8 or ::1.
+ * @example isLoopback("127.0.0.1") // true; isLoopback("0.0.0.0") // false (every interface)
+ */
+export function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return address === "localhost" || address === "::1" || /^(?:::ffff:)?127(?:\.\d{1,3}){3}$/.test(address);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -5,6 +6,8 @@ import { join } from "node:path";
 import { Temporal } from "@js-temporal/polyfill";
 import postgres, { type Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slotlineFunctions } from "../shared/http/functions.ts";
+import { slotlineServices } from "../shared/services.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.ts";
 import { applyMigrations } from "./migrate.ts";
 
@@ -13,6 +16,7 @@ const migrations = {
   bootstrapFiles: ["supabase/bootstrap/supabase-roles.sql"],
 };
 
+const HEALTH_TOKEN = "health-token-0123456789abcdef";
 const connect = (url: string, max = 10): Sql => postgres(url, { prepare: false, max, onnotice: () => {} });
 
 // The next weekday at 10:00 in Phoenix, at least a day away: a valid slot of the seeded 'default'
@@ -43,7 +47,7 @@ describe("embedded Postgres (PGlite over the wire protocol)", () => {
   });
 
   it("listens on a free port of 127.0.0.1 and answers parameterised queries through postgres.js", async () => {
-    expect(db.url).toMatch(/^postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+    expect(db.url).toMatch(/^postgresql:\/\/postgres:[A-Za-z0-9_-]{32}@127\.0\.0\.1:\d+\/postgres$/);
     const [row] = await sql`select ${20}::int + ${22}::int as answer, ${"it's"}::text as quoted`;
     expect(row).toEqual({ answer: 42, quoted: "it's" });
     expect((await stat(dataDir)).isDirectory()).toBe(true);
@@ -55,6 +59,25 @@ describe("embedded Postgres (PGlite over the wire protocol)", () => {
     const [row] = await sql`select count(*)::int as count from slotline.calendars`;
     expect(row?.count).toBeGreaterThanOrEqual(1);
     expect(await applyMigrations(sql, migrations)).toEqual([]);
+  });
+
+  it("lets in only a client with this start's password, whatever user it names", async () => {
+    const url = new URL(db.url);
+    const attempts = [
+      `postgresql://postgres@127.0.0.1:${url.port}/postgres`,
+      `postgresql://postgres:not-the-password@127.0.0.1:${url.port}/postgres`,
+      `postgresql://anon:not-the-password@127.0.0.1:${url.port}/postgres`,
+    ];
+    for (const attempt of attempts) {
+      const intruder = postgres(attempt, { prepare: false, max: 1, onnotice: () => {}, connect_timeout: 5 });
+      await expect(intruder`select 1`).rejects.toMatchObject({ code: "28P01" });
+      await intruder.end({ timeout: 0 });
+    }
+    // psql asks for TLS first (answered "no"), then gives the password.
+    const psql = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile("psql", [db.url, "-XAtc", "select current_user"], (error, stdout, stderr) => resolve({ code: error ? 1 : 0, out: stdout + stderr }));
+    });
+    expect(psql).toEqual({ code: 0, out: "postgres\n" });
   });
 
   it("keeps each connection's queries apart when many run at once", async () => {
@@ -97,6 +120,47 @@ describe("embedded Postgres (PGlite over the wire protocol)", () => {
     expect(await sql`select id from embedded_probe where id = ${99}`).toEqual([]);
   });
 
+  it("does not pass one client's role or settings on to the next client of the session", async () => {
+    const first = connect(db.url, 1);
+    const second = connect(db.url, 1);
+    try {
+      await first`set role anon`;
+      await first.unsafe("set search_path = nowhere; set statement_timeout = 1; set default_transaction_read_only = on");
+      const [seen] = await second`select current_user as role, current_setting('search_path') as path, current_setting('statement_timeout') as timeout, current_setting('default_transaction_read_only') as read_only`;
+      expect(seen).toEqual({ role: "postgres", path: "public", timeout: "0", read_only: "off" });
+      expect(await second`select count(*)::int as n from slotline.calendars`).toEqual([{ n: expect.any(Number) }]);
+      // Nor a session user set outright (which `reset session authorization` alone does not undo in PGlite).
+      await first`set session authorization anon`;
+      expect(await second`select current_user as role, session_user as session`).toEqual([{ role: "postgres", session: "postgres" }]);
+    } finally {
+      await first.end({ timeout: 5 });
+      await second.end({ timeout: 5 });
+    }
+  });
+
+  it("keeps health and the tool calls working after a client left `set role anon` behind, and health says down on a session that has it", async () => {
+    const intruder = connect(db.url, 1);
+    const pool = connect(db.url, 4);
+    const alone = connect(db.url, 1);
+    try {
+      await intruder`set role anon`;
+      const services = slotlineServices({ sql: pool, log: null, metrics: false, healthToken: HEALTH_TOKEN });
+      const functions = slotlineFunctions(services);
+      expect((await functions.health(new Request("http://localhost/functions/v1/health"))).status).toBe(200);
+      expect((await services.deps.ledger.listCalendars()).length).toBeGreaterThan(0);
+
+      // A client's own `set role` does hold for itself while nobody else takes a turn: then the
+      // database check fails, where `select 1` would pass.
+      await alone`set role anon`;
+      const broken = slotlineFunctions(slotlineServices({ sql: alone, log: null, metrics: false, healthToken: HEALTH_TOKEN }));
+      const response = await broken.health(new Request("http://localhost/functions/v1/health", { headers: { authorization: `Bearer ${HEALTH_TOKEN}` } }));
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ status: "down", checks: [{ name: "database", ok: false, error: expect.stringMatching(/permission denied/) }] });
+    } finally {
+      await Promise.all([intruder, pool, alone].map((client) => client.end({ timeout: 5 })));
+    }
+  });
+
   it("gives a slot to exactly one of 50 concurrent claims", async () => {
     const [calendar] = await sql`select id from slotline.calendars where name = 'default'`;
     const { startsAt, endsAt } = nextWeekdayTenAmPhoenix();
@@ -115,12 +179,14 @@ describe("embedded Postgres (PGlite over the wire protocol)", () => {
     await expect(startEmbeddedPostgres({ dataDir })).rejects.toThrow(/in use by process/);
   });
 
-  it("keeps the data across a restart on the same directory", async () => {
+  it("keeps the data across a restart on the same directory, under a new password", async () => {
     await sql`insert into slotline.calendars (name) values ('kept-across-restart')`;
     await sql.end({ timeout: 5 });
     await db.close();
+    const before = new URL(db.url).password;
 
     db = await startEmbeddedPostgres({ dataDir });
+    expect(new URL(db.url).password).not.toBe(before);
     sql = connect(db.url);
     expect(await sql`select name from slotline.calendars where name = 'kept-across-restart'`).toHaveLength(1);
     expect(await applyMigrations(sql, migrations)).toEqual([]);

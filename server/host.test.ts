@@ -43,6 +43,23 @@ describe("serveFunctions", () => {
   it("listens on the free port it was given and says where", () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(host.url).not.toMatch(/:0$/);
+    expect(host.listening).toBe(host.url);
+  });
+
+  it.each([
+    ["0.0.0.0", /^0\.0\.0\.0:(\d+) \(all interfaces\), reachable at http:\/\/127\.0\.0\.1:\1$/, /^http:\/\/127\.0\.0\.1:\d+$/],
+    ["::", /^\[::\]:(\d+) \(all interfaces\), reachable at http:\/\/\[::1\]:\1$/, /^http:\/\/\[::1\]:\d+$/],
+    ["::1", /^http:\/\/\[::1\]:\d+$/, /^http:\/\/\[::1\]:\d+$/],
+    ["localhost", /^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/, /^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/],
+  ])("says truthfully where it listens on %s, and the URL it gives answers", async (hostname, listening, url) => {
+    const other = await serveFunctions({ vapi: echo }, { port: 0, hostname });
+    try {
+      expect(other.listening).toMatch(listening);
+      expect(other.url).toMatch(url);
+      expect((await fetch(`${other.url}/functions/v1/vapi`, { method: "POST", body: "{}" })).status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 
   it("routes /functions/v1/<name> to that function, with the path as Supabase gives it", async () => {
@@ -71,22 +88,58 @@ describe("serveFunctions", () => {
     expect(await response.json()).toEqual({ error: "no function named nope" });
   });
 
-  it("answers a CORS preflight as Supabase functions do, and lets the browser read the answer", async () => {
+  it("gives browsers nothing: no CORS headers, no preflight, and a request from a web page is refused", async () => {
     const preflight = await fetch(`${host.url}/functions/v1/vapi`, {
       method: "OPTIONS",
-      headers: {
-        origin: "https://app.example.com",
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "authorization, x-client-info, apikey, content-type",
-      },
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
     });
-    expect(preflight.ok).toBe(true);
-    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
-    const allowed = preflight.headers.get("access-control-allow-headers")?.split(/,\s*/) ?? [];
-    expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-client-info", "apikey", "content-type"]));
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    expect(preflight.headers.get("access-control-allow-headers")).toBeNull();
 
-    const answer = await fetch(`${host.url}/functions/v1/vapi`, { method: "POST", headers: { origin: "https://app.example.com" } });
-    expect(answer.headers.get("access-control-allow-origin")).toBe("*");
+    // A form or a text/plain POST needs no preflight: the page's browser sends it with its Origin.
+    const posted = await fetch(`${host.url}/functions/v1/vapi`, { method: "POST", headers: { origin: "https://evil.example", "content-type": "text/plain" }, body: "{}" });
+    expect(posted.status).toBe(403);
+    expect(posted.headers.get("access-control-allow-origin")).toBeNull();
+    expect(await posted.json()).toEqual({ error: expect.stringMatching(/CORS_ORIGINS/) });
+
+    // Vapi and server-side clients send no Origin, and get no CORS headers.
+    const server = await fetch(`${host.url}/functions/v1/vapi`, { method: "POST", body: "{}" });
+    expect(server.status).toBe(200);
+    expect(server.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("answers the preflight of a configured origin only, echoing it with vary: origin", async () => {
+    const browserHost = await serveFunctions({ vapi: echo }, { port: 0, hostname: "127.0.0.1", corsOrigins: ["https://app.example.com", "http://localhost:3000"] });
+    try {
+      const preflight = await fetch(`${browserHost.url}/functions/v1/vapi`, {
+        method: "OPTIONS",
+        headers: {
+          origin: "https://app.example.com",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization, x-client-info, apikey, content-type",
+        },
+      });
+      expect(preflight.ok).toBe(true);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+      expect(preflight.headers.get("vary")).toMatch(/origin/i);
+      const allowed = preflight.headers.get("access-control-allow-headers")?.split(/,\s*/) ?? [];
+      expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-client-info", "apikey", "content-type"]));
+
+      const answer = await fetch(`${browserHost.url}/functions/v1/vapi`, { method: "POST", headers: { origin: "http://localhost:3000" }, body: "{}" });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+      expect(answer.headers.get("vary")).toMatch(/origin/i);
+
+      // Exact origins: another port, scheme or subdomain is another origin.
+      for (const origin of ["https://app.example.com:8443", "http://app.example.com", "https://evil.app.example.com", "null"]) {
+        const refused = await fetch(`${browserHost.url}/functions/v1/vapi`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+        expect(refused.status, origin).toBe(403);
+        expect(refused.headers.get("access-control-allow-origin"), origin).toBeNull();
+      }
+    } finally {
+      await browserHost.close();
+    }
   });
 
   it("lists the functions and their URLs at /", async () => {

@@ -6,6 +6,12 @@
  * Each handler gets the request as an Edge Function would: the path without `/functions/v1` (so it
  * starts with `/<name>`), and the body untouched and unread, because signatures are checked over its raw
  * bytes and size limits are the handler's to enforce.
+ *
+ * Browsers: Vapi and supabase-js on a server call server to server and send no `Origin`. A request that
+ * carries one comes from a web page, and a page on any site could otherwise drive this server from its
+ * visitor's browser (a form or a text/plain POST needs no preflight). So such a request is refused unless
+ * its origin is one of `corsOrigins`; those get their own origin echoed (`vary: origin`) and preflights
+ * answered. With no origins configured there are no CORS headers at all.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,16 +29,28 @@ export interface HostOptions {
   onError?: (error: unknown, request: Request) => void;
   /** How long `close()` lets requests in flight finish before cutting them off. Default 5000 ms. */
   closeGraceMs?: number;
+  /** Exact web origins whose pages may call the functions (CORS_ORIGINS). Default none. */
+  corsOrigins?: readonly string[];
 }
 
 export interface FunctionHost {
-  /** Where the server listens, e.g. `http://127.0.0.1:54321`. */
+  /**
+   * A URL that reaches the server from this machine, e.g. `http://127.0.0.1:54321`: the address it
+   * listens on, or for every interface (0.0.0.0, ::) the loopback address of that family.
+   */
   url: string;
+  /**
+   * Where it really listens, for people: `http://127.0.0.1:54321`, or
+   * `0.0.0.0:54321 (all interfaces), reachable at http://127.0.0.1:54321`.
+   */
+  listening: string;
   /** Stops taking connections, lets requests in flight finish (up to the grace period), then resolves. */
   close(): Promise<void>;
 }
 
 const FUNCTIONS_PREFIX = "/functions/v1";
+/** What supabase-js sends (Supabase's own list), for a listed origin's preflight; not its wildcard origin. */
+const PREFLIGHT_ALLOWS = Object.fromEntries(Object.entries(corsHeaders).filter(([name]) => name.toLowerCase() !== "access-control-allow-origin"));
 
 /**
  * Serves `handlers` at `/functions/v1/<name>` until `close()`.
@@ -45,7 +63,7 @@ export async function serveFunctions(
   handlers: Readonly<Record<string, FunctionHandler>>,
   options: HostOptions,
 ): Promise<FunctionHost> {
-  const app = functionsApp(handlers, options.onError ?? ((error) => console.error(error)));
+  const app = functionsApp(handlers, options.onError ?? ((error) => console.error(error)), options.corsOrigins);
   const listener = getRequestListener(app.fetch);
   let closing: Promise<void> | undefined;
   const server = createServer((request, response) => {
@@ -53,12 +71,11 @@ export async function serveFunctions(
     response.on("close", () => closing && setImmediate(() => server.closeIdleConnections()));
     void listener(request, response);
   });
-  const port = await listen(server, options.port, options.hostname);
-  const shown = ["0.0.0.0", "::", ""].includes(options.hostname) ? "127.0.0.1" : options.hostname;
-  const url = `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
+  const { url, listening } = whereListening(await listen(server, options.port, options.hostname));
 
   return {
     url,
+    listening,
     close() {
       closing ??= new Promise<void>((resolve) => {
         const cutOff = setTimeout(() => server.closeAllConnections(), options.closeGraceMs ?? 5000);
@@ -73,37 +90,66 @@ export async function serveFunctions(
   };
 }
 
+/**
+ * The URL and the description of an address the server is bound to.
+ * @example whereListening({ address: "0.0.0.0", family: "IPv4", port: 54321 })
+ * // { url: "http://127.0.0.1:54321", listening: "0.0.0.0:54321 (all interfaces), reachable at http://127.0.0.1:54321" }
+ */
+export function whereListening(address: AddressInfo): { url: string; listening: string } {
+  const bracketed = (ip: string) => (ip.includes(":") ? `[${ip}]` : ip);
+  const everywhere = address.address === "0.0.0.0" || address.address === "::";
+  const reachable = everywhere ? (address.address === "::" ? "::1" : "127.0.0.1") : address.address;
+  const url = `http://${bracketed(reachable)}:${address.port}`;
+  if (!everywhere) return { url, listening: url };
+  return { url, listening: `${bracketed(address.address)}:${address.port} (all interfaces), reachable at ${url}` };
+}
+
 /** The routes on their own, for a caller with a server of its own (or a test with `app.request`). */
 export function functionsApp(
   handlers: Readonly<Record<string, FunctionHandler>>,
   onError: (error: unknown, request: Request) => void,
+  corsOrigins: readonly string[] = [],
 ): Hono {
   const app = new Hono();
   const names = Object.keys(handlers);
+  const allowed = new Set(corsOrigins);
+  /** The CORS headers for a request's origin: its own origin echoed when allowed, nothing otherwise. */
+  const corsFor = (origin: string | null): Record<string, string> =>
+    allowed.size === 0 ? {} : origin !== null && allowed.has(origin) ? { "access-control-allow-origin": origin, vary: "origin" } : { vary: "origin" };
 
   app.get("/", (c) => {
     const origin = new URL(c.req.url).origin;
     return c.json({ functions: names.map((name) => ({ name, url: `${origin}${FUNCTIONS_PREFIX}/${name}` })) });
   });
 
-  // A browser asks before supabase-js `functions.invoke` sends its headers; answered as Supabase's
-  // own examples answer it, for every function.
-  app.options(`${FUNCTIONS_PREFIX}/*`, () => new Response("ok", { headers: corsHeaders }));
-
   const invoke = async (name: string, request: Request): Promise<Response> => {
+    const origin = request.headers.get("origin");
+    const cors = corsFor(origin);
+    if (origin !== null && !allowed.has(origin)) {
+      // A web page (Vapi and server-side clients send no Origin); its preflight, if it sent one, gets
+      // no CORS headers either.
+      return Response.json({ error: `requests from web pages are refused unless CORS_ORIGINS lists their origin; ${origin.slice(0, 100)} is not listed` }, { status: 403, headers: cors });
+    }
+    if (origin !== null && request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
+      // A listed origin's browser asks before supabase-js `functions.invoke` sends its headers.
+      return new Response(null, { status: 204, headers: { ...PREFLIGHT_ALLOWS, ...cors } });
+    }
     const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
-    if (!handler) return Response.json({ error: `no function named ${name}` }, { status: 404, headers: corsHeaders });
+    if (!handler) return Response.json({ error: `no function named ${name}` }, { status: 404, headers: cors });
     let response: Response;
     try {
       response = await handler(asEdgeFunctionRequest(request));
     } catch (error) {
       onError(error, request);
-      return Response.json({ error: "internal error" }, { status: 500, headers: corsHeaders });
+      return Response.json({ error: "internal error" }, { status: 500, headers: cors });
     }
-    if (!response.headers.has("access-control-allow-origin")) {
-      // A Response from fetch() has immutable headers; copy it once to add the one CORS header.
+    if (Object.keys(cors).length > 0) {
+      // A Response from fetch() has immutable headers; copy it once to add the CORS headers.
       response = new Response(response.body, response);
-      response.headers.set("access-control-allow-origin", "*");
+      for (const [header, value] of Object.entries(cors)) {
+        if (header === "vary") response.headers.append(header, value);
+        else response.headers.set(header, value);
+      }
     }
     return response;
   };
@@ -130,12 +176,12 @@ function asEdgeFunctionRequest(request: Request): Request {
   return new Request(url, init);
 }
 
-function listen(server: Server, port: number, hostname: string): Promise<number> {
+function listen(server: Server, port: number, hostname: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, hostname, () => {
       server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
+      resolve(server.address() as AddressInfo);
     });
   });
 }

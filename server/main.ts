@@ -13,7 +13,7 @@ import { slotlineFunctions } from "../shared/http/functions.ts";
 import { slotlineServices } from "../shared/services.ts";
 import { connectPostgres, type Sql } from "../shared/store/postgres-ledger.ts";
 import { connectRedis } from "../shared/store/redis.ts";
-import { ConfigError, loadConfig, withEnvFile, type ServerConfig } from "./config.ts";
+import { ConfigError, isLoopback, loadConfig, withEnvFile, type ServerConfig } from "./config.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.ts";
 import { serveFunctions } from "./host.ts";
 import { applyMigrations } from "./migrate.ts";
@@ -80,25 +80,29 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     vapiHmacSecret: config.vapi.hmacSecret,
     toolBudgetMs: config.toolBudgetMs,
     metricsToken: config.metricsToken,
+    healthToken: config.healthToken,
     log: config.logLevel === "silent" || config.logLevel === "warn" || config.logLevel === "error" ? null : undefined,
   });
   const functions = slotlineFunctions(services);
-  const host = await serveFunctions(functions, { port: config.port, hostname: config.host });
+  const host = await serveFunctions(functions, { port: config.port, hostname: config.host, corsOrigins: config.corsOrigins });
 
-  const housekeeping = setInterval(() => {
+  const housekeep = () =>
     void (async () => {
+      const budget = { deadline: Date.now() + 20_000 };
       await services.deps.ledger.sweepExpiredClaims();
-      await reconcile(services.deps, {}, { deadline: Date.now() + 20_000 });
+      await reconcile(services.deps, {}, budget);
     })().catch((error: unknown) => say(`  housekeeping failed: ${error instanceof Error ? error.message : String(error)}`));
-  }, HOUSEKEEPING_MS);
+  const housekeeping = setInterval(housekeep, HOUSEKEEPING_MS);
   housekeeping.unref();
 
+
   const calendars = await services.deps.ledger.listCalendars();
-  say(`Slotline is listening on ${host.url}`);
+  say(`Slotline is listening on ${host.listening}`);
   say(`  database:  ${databaseLabel}`);
   say(`  calendar:  ${config.google ? "Google Calendar" : "local (events kept in Postgres)"}; ${calendars.map((c) => `${c.name} (${c.provider}, ${c.timeZone})`).join(", ")}`);
   say(`  redis:     ${config.redisUrl ? new URL(config.redisUrl).host : "off"}`);
-  say(`  vapi auth: ${config.vapi.secret ? "Bearer secret" : config.vapi.hmacSecret ? "HMAC" : "off (set VAPI_SECRET before exposing this server)"}`);
+  say(`  vapi auth: ${config.vapi.secret ? "Bearer secret" : config.vapi.hmacSecret ? "HMAC" : isLoopback(config.host) ? "off (set VAPI_SECRET before exposing this server)" : "off while listening beyond this machine (SLOTLINE_ALLOW_UNAUTHENTICATED=true): anyone who can reach it can book and cancel"}`);
+  if (config.corsOrigins.length > 0) say(`  browsers:  pages of ${config.corsOrigins.join(", ")} (CORS_ORIGINS)`);
   say(`  functions: ${Object.keys(functions).map((name) => `${host.url}/functions/v1/${name}`).join("\n             ")}`);
   say(`Try it: npm run demo`);
 

@@ -11,6 +11,12 @@
  * Postgres answers it with ReadyForQuery status 'I' (after Sync or a simple Query, outside a
  * transaction). Other connections wait for their turn. That is what one real backend per connection
  * would look like to a client, with everything serialised.
+ *
+ * Session settings do not travel from one connection to the next: when the session passes to another
+ * connection, `resetSql` runs first (embedded-postgres.ts resets the role, the session user and every
+ * `set`), so a `set role anon` or `set search_path` left by one client cannot break the others. What
+ * a reset cannot take back is still shared, as behind a transaction-mode pooler: temporary tables,
+ * named prepared statements, session advisory locks, LISTEN.
  */
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -42,13 +48,18 @@ const TERMINATE = 0x58;
  */
 export class SessionQueue implements ProtocolQueue {
   readonly #db: PGlite;
+  readonly #resetSql: string | undefined;
   #owner: number | null = null;
+  /** The connection whose message ran last: the session's settings are its. */
+  #lastUser: number | null = null;
   #running = false;
   #waiting: Turn[] = [];
   #idleWaiters: Array<() => void> = [];
 
-  constructor(db: PGlite) {
+  /** `resetSql`: run (idle, between turns) before a connection gets a session another one used last. */
+  constructor(db: PGlite, options: { resetSql?: string } = {}) {
     this.#db = db;
+    this.#resetSql = options.resetSql;
   }
 
   /** Runs one protocol message from a connection when it is that connection's turn. */
@@ -59,10 +70,15 @@ export class SessionQueue implements ProtocolQueue {
         reject,
         run: async () => {
           const heldAlready = this.#owner === handlerId;
+          const handedOver = !heldAlready && this.#lastUser !== null && this.#lastUser !== handlerId && message[0] !== TERMINATE;
           this.#owner = handlerId;
+          if (message[0] !== TERMINATE) this.#lastUser = handlerId;
           let bytes = 0;
           const tail: number[] = [];
           try {
+            // The session is idle here (nobody held it), so this undoes the last user's settings and
+            // never cuts into a transaction.
+            if (handedOver && this.#resetSql) await this.#db.exec(this.#resetSql);
             await this.#db.runExclusive(() =>
               this.#db.execProtocolRawStream(message, {
                 onRawData: (chunk) => {

@@ -14,6 +14,35 @@ const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\/.+/.test(va
 });
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://www.googleapis.com/calendar/v3" });
 
+/** Shortest secret or token accepted: 16 characters (`openssl rand -hex 32` gives 64). */
+export const MIN_SECRET_LENGTH = 16;
+const SECRET_HINT = "generate one with `openssl rand -hex 32`";
+
+/**
+ * A shared secret or token (VAPI_SECRET, VAPI_HMAC_SECRET, METRICS_TOKEN, HEALTH_TOKEN). Empty means
+ * unset, but a value that is there and cannot work is refused rather than quietly ignored: whitespace
+ * alone would otherwise read as unset and turn the check off, and whitespace around a secret can never
+ * be presented (HTTP trims header values), so every request would fail. Visible ASCII (and inner spaces)
+ * only, because bearer tokens travel in headers; at least MIN_SECRET_LENGTH characters.
+ */
+function secretProblem(value: string): string | undefined {
+  if (value.trim() === "") return `is only whitespace, which would turn its check off without a word: set a real one (${SECRET_HINT}) or leave it empty`;
+  if (value !== value.trim()) return "starts or ends with whitespace (a space or line break pasted with it?), which no request can present: remove it";
+  if (/[^\x20-\x7e]/.test(value)) return `may hold only letters, digits, punctuation and inner spaces (it travels in an HTTP header); ${SECRET_HINT}`;
+  if (value.length < MIN_SECRET_LENGTH) return `must be at least ${MIN_SECRET_LENGTH} characters; ${SECRET_HINT}`;
+  return undefined;
+}
+const secret = z.preprocess(
+  (value) => (value === "" ? undefined : value),
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = secretProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+);
+
 export const slotlineEnvSchema = z.object({
   /** Postgres: Supabase gives Edge Functions SUPABASE_DB_URL; DATABASE_URL wins when both are set. */
   DATABASE_URL: optional(postgresUrl),
@@ -38,14 +67,16 @@ export const slotlineEnvSchema = z.object({
   GOOGLE_CALENDAR_BASE_URL: optional(httpUrl),
   GOOGLE_TOKEN_URL: optional(httpUrl),
   REDIS_URL: optional(z.string().refine((value) => /^rediss?:\/\/.+/.test(value), { message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379" })),
-  VAPI_SECRET: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
-  VAPI_HMAC_SECRET: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
+  VAPI_SECRET: secret,
+  VAPI_HMAC_SECRET: secret,
   /**
    * Milliseconds each tool call may take before it answers "I couldn't reach the calendar". At most
    * 6500: the published Vapi tool timeout is 8 s and a failed write gets 1.5 s to clean up after it.
    */
   TOOL_BUDGET_MS: optional(z.coerce.number().int().min(500).max(6_500, "must be between 500 and 6500 (the Vapi tool timeout is 8 s), e.g. 5000")),
-  METRICS_TOKEN: optional(z.string().min(16, "must be at least 16 characters; generate one with `openssl rand -hex 32`")),
+  METRICS_TOKEN: secret,
+  /** The Bearer token that gets `health`'s detailed answer (latencies, which database and calendar, errors). */
+  HEALTH_TOKEN: secret,
   LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], { error: "must be one of debug, info, warn, error, silent" })),
 });
 

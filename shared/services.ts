@@ -15,9 +15,14 @@ import { localCalendar } from "./store/local-calendar.ts";
 import { postgresMetricsStore } from "./store/metrics-store.ts";
 import { postgresLedger, type Sql } from "./store/postgres-ledger.ts";
 
+/** How long health reuses its last look at Google Calendar (its free/busy call costs quota). */
+export const CALENDAR_PROBE_CACHE_MS = 30_000;
+/** A claim id that never exists: the database probe's lookup finds nothing, cheaply. */
+const NO_CLAIM = "00000000-0000-0000-0000-000000000000";
+
 export interface ServiceSettings {
   sql: Sql;
-  /** How the database is described in health answers: "postgres", "embedded (PGlite)". */
+  /** How the database is described in health's detailed answer: "postgres", "embedded (PGlite)". */
   databaseLabel?: string;
   /** Google Calendar, when credentials are configured. */
   google?: GoogleCalendarConfig | undefined;
@@ -36,6 +41,8 @@ export interface ServiceSettings {
   metrics?: false | Omit<MetricsOptions, "store"> | undefined;
   /** METRICS_TOKEN: the Bearer token the metrics function wants, when set. */
   metricsToken?: string | undefined;
+  /** HEALTH_TOKEN: the Bearer token that gets health's detailed answer; without it health says only ok/degraded/down. */
+  healthToken?: string | undefined;
   /** Test clocks; default the real time. */
   now?: () => Temporal.Instant;
 }
@@ -73,12 +80,23 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     now: settings.now ?? (() => Temporal.Now.instant()),
     precheck: settings.redis ? redisPrecheck(settings.redis, metrics ? { onOutcome: metrics.precheck } : {}) : undefined,
   };
-  const probes: HealthProbe[] = [{ name: "database", check: () => settings.sql`select 1` }];
+  const probes: HealthProbe[] = [
+    {
+      name: "database",
+      // Not `select 1`: a session that lost its role (a `set role anon` left behind on a shared
+      // connection) still answers that while every tool call fails. This reads a table and calls a
+      // function of the SQL API, with the privileges tool calls use.
+      check: () => settings.sql`select slotline.get_claim(${NO_CLAIM}::uuid) is null as api, exists (select from slotline.calendars) as calendars`,
+    },
+  ];
   if (google) {
     probes.push({
       name: "google-calendar",
+      // Each check is a free/busy call on the quota bookings need: one per CALENDAR_PROBE_CACHE_MS at most.
+      cacheMs: CALENDAR_PROBE_CACHE_MS,
       check: async () => {
-        const calendars = (await deps.ledger.listCalendars()).filter((c) => c.provider === "google" && c.googleCalendarId);
+        // One free/busy request's worth (Google takes 50 calendars a request): a look, not an audit.
+        const calendars = (await deps.ledger.listCalendars()).filter((c) => c.provider === "google" && c.googleCalendarId).slice(0, 50);
         if (calendars.length === 0) return;
         const from = deps.now();
         const answer = await google.freeBusy(calendars.map((c) => c.googleCalendarId as string), from, from.add({ minutes: 30 }), { deadline: Date.now() + 1500 });
@@ -98,6 +116,7 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     observe: observers(log === undefined ? undefined : jsonLineLog(log), settings.observe, metrics?.toolCall),
     metrics,
     metricsToken: settings.metricsToken,
+    healthToken: settings.healthToken,
     describe: {
       database: settings.databaseLabel ?? "postgres",
       calendar: google ? "google" : "local",

@@ -50,6 +50,15 @@ describe("checkSlot (the database's slot rule, plus notice and horizon)", () => 
     expect(checkSlot({ settings, start: at("2026-02-03T08:00"), now: NOW })).toMatchObject({ reason: "beyond-horizon" });
   });
 
+  it("says a time already gone has passed, and a time years ahead is too far out, before looking at that day's hours", () => {
+    expect(checkSlot({ settings, start: at("1970-01-01T03:00"), now: NOW })).toEqual({
+      ok: false,
+      reason: "in-the-past",
+      message: "That time has already passed. What day and time would you like?",
+    });
+    expect(checkSlot({ settings, start: at("+012026-01-24T10:00"), now: NOW })).toMatchObject({ reason: "beyond-horizon", message: expect.stringMatching(/^We only take bookings up to 14 days ahead, so .* is too far out/) });
+  });
+
   it("keeps the afternoon's wall-clock hours on a DST changeover day", () => {
     const newYork: CalendarSettings = { ...settings, timeZone: "America/New_York", businessHours: { sunday: [["08:00", "18:00"]] } };
     const now = at("2026-03-06T12:00", "America/New_York");

@@ -48,7 +48,7 @@ export function spokenBusinessHours(settings: Pick<CalendarSettings, "businessHo
   return intervals.map(({ open, close }) => `${clock(open)} to ${clock(close)}`).join(" and ");
 }
 
-export type SlotRefusal = "not-whole-slots" | "off-grid" | "outside-hours" | "too-soon" | "beyond-horizon";
+export type SlotRefusal = "not-whole-slots" | "in-the-past" | "beyond-horizon" | "outside-hours" | "off-grid" | "too-soon";
 
 export type SlotCheck =
   | { ok: true; start: Temporal.Instant; end: Temporal.Instant }
@@ -85,6 +85,13 @@ export function checkSlot(input: {
       message: `Appointments here are booked in ${settings.slotMinutes}-minute slots, so ${duration} minutes doesn't fit.`,
     };
   }
+  // When first: a time long gone or years ahead is answered as such, not by that day's hours.
+  if (start.epochMilliseconds <= now.epochMilliseconds) {
+    return { ok: false, reason: "in-the-past", message: "That time has already passed. What day and time would you like?" };
+  }
+  if (start.epochMilliseconds > horizonEnd(settings, now).epochMilliseconds) {
+    return { ok: false, reason: "beyond-horizon", message: beyondHorizon(settings, spokenDateTime(start, settings.timeZone, now)) };
+  }
   const minute = local.hour * 60 + local.minute;
   const fitting = openingMinutesOn(settings, date).find(({ open, close }) => minute >= open && minute + duration <= close);
   if (fitting === undefined) {
@@ -112,14 +119,16 @@ export function checkSlot(input: {
       message: `That's too soon: bookings need at least ${spokenMinutes(settings.minNoticeMinutes)} notice. Shall I look for the next opening after that?`,
     };
   }
-  if (start.epochMilliseconds > horizonEnd(settings, now).epochMilliseconds) {
-    return {
-      ok: false,
-      reason: "beyond-horizon",
-      message: `We only take bookings up to ${settings.horizonDays} days ahead, so ${spokenDateTime(start, settings.timeZone, now)} is too far out. Would an earlier date work?`,
-    };
-  }
   return { ok: true, start, end };
+}
+
+/**
+ * The answer for a time past the booking horizon, naming it when given.
+ * @example beyondHorizon(settings, "Friday, March 5th at 3pm") // "We only take bookings up to 14 days ahead, so Friday, March 5th at 3pm is too far out. Would an earlier date work?"
+ */
+export function beyondHorizon(settings: Pick<CalendarSettings, "horizonDays">, when?: string): string {
+  const what = when === undefined ? "that's" : `${when} is`;
+  return `We only take bookings up to ${spokenMinutes(settings.horizonDays * 1440)} ahead, so ${what} too far out. Would an earlier date work?`;
 }
 
 /** The last instant a slot may start: now plus `horizonDays` calendar days in the business's zone. */

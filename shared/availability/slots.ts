@@ -12,7 +12,7 @@ import type { BusyInterval } from "../calendar/provider.ts";
 import { offsetMsAt, zoneOffsets, type ZoneOffsets } from "../time/offsets.ts";
 import { spokenWallDateTime } from "../time/spoken.ts";
 import { isoWithOffset, MS_PER_DAY, MS_PER_MINUTE, wallClock } from "../time/wall.ts";
-import { horizonEnd, spokenMinutes } from "./business-hours.ts";
+import { beyondHorizon, horizonEnd, spokenMinutes } from "./business-hours.ts";
 import { openingMinutesByWeekday, type CalendarSettings, type OpeningMinutes } from "./settings.ts";
 
 /** Half-open [start, end), zone-free: a window said in any zone arrives here as instants. */
@@ -100,8 +100,7 @@ export function findAvailableSlots(search: SlotSearch): SlotSearchResult {
   const toMs = latestStartMs + durationMs;
   const base = { durationMinutes, callerZone, businessZone };
   if (windowStartMs > latestStartMs) {
-    const message = `We only take bookings up to ${spokenMinutes(settings.horizonDays * 1440)} ahead, so that's too far out. Would an earlier date work?`;
-    return { ...base, slots: [], totalFound: 0, placement: "none", message };
+    return { ...base, slots: [], totalFound: 0, placement: "none", message: beyondHorizon(settings) };
   }
 
   // Offsets for the window first; the stretch after it only when the window turns out to be full.

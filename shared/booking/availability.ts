@@ -45,8 +45,11 @@ export async function searchSlots(deps: BookingDeps, calendar: ResolvedCalendar,
   // Widened to the whole minute before and the whole hour after, so the same question asked again
   // while a free/busy answer is cached asks for the same range and finds it (the horizon moves with
   // the clock: an exact range never repeats). The extra time is outside anything the search offers.
-  const fromMs = Math.floor((Math.max(earliest, query.window?.start.epochMilliseconds ?? earliest) - bufferMs) / MINUTE_MS) * MINUTE_MS;
-  const toMs = Math.ceil((horizonEnd(settings, now).epochMilliseconds + slotMs + bufferMs) / HOUR_MS) * HOUR_MS;
+  // A window past the horizon is read as the horizon (the search then says it is too far out): nothing
+  // years ahead reaches the calendar or the database ("+012026-..." is no timestamp Postgres reads).
+  const horizonMs = horizonEnd(settings, now).epochMilliseconds;
+  const fromMs = Math.floor((Math.min(Math.max(earliest, query.window?.start.epochMilliseconds ?? earliest), horizonMs) - bufferMs) / MINUTE_MS) * MINUTE_MS;
+  const toMs = Math.ceil((horizonMs + slotMs + bufferMs) / HOUR_MS) * HOUR_MS;
   const from = Temporal.Instant.fromEpochMilliseconds(fromMs);
   const to = Temporal.Instant.fromEpochMilliseconds(Math.max(toMs, fromMs + slotMs));
 

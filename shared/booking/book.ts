@@ -10,8 +10,8 @@
  * 6. `confirm_claim` stores the event id and the row is `confirmed`.
  *
  * Any failure after step 3 fails the claim and removes the event (or, when the calendar says "keep",
- * leaves the claim pending for the reconciler to finish). A retried request finds its claim by the
- * idempotency key and gets the same answer.
+ * leaves the claim pending for the reconciler to finish); an unexpected error does so at once, whatever
+ * the calendar says. A retried request finds its claim by the idempotency key and gets the same answer.
  */
 import type { Temporal } from "@js-temporal/polyfill";
 import { checkSlot, type SlotSearchResult } from "../availability/index.ts";
@@ -21,6 +21,7 @@ import type { CalendarEvent, NewEvent } from "../calendar/provider.ts";
 import { isLedgerError, LedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
 import { alternativesAfter } from "./availability.ts";
+import { storedCallerPhone } from "./caller-phone.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
 import { bookingSystemTrouble, calendarTrouble } from "./speech.ts";
@@ -90,14 +91,17 @@ const CLEANUP_GRACE_MS = 1500;
  * }, { deadline: Date.now() + 4000 });
  * outcome.kind; // "booked"
  */
-export async function bookAppointment(deps: BookingDeps, request: BookingRequest, budget: Budget): Promise<BookingOutcome> {
+export async function bookAppointment(deps: BookingDeps, booking: BookingRequest, budget: Budget): Promise<BookingOutcome> {
+  // The caller's number as cancel and reschedule will compare it: E.164, read in the calendar's region.
+  const phone = storedCallerPhone(booking.caller.phone, booking.calendar.record.phoneRegion);
+  const request: BookingRequest = { ...booking, caller: { ...booking.caller, phone } };
   try {
     const claimed = request.holdId === undefined ? await claimDirectly(deps, request, budget) : await claimFromHold(deps, request, budget);
     if (claimed.kind !== "claim") return claimed;
     let claim = claimed.claim;
     if (claimed.replayed && claim.status === "pending") claim = await waitForTwin(deps, claim, budget);
     if (claim.status !== "pending") return settledOutcome(deps, request, claim, budget);
-    return await finishBooking(deps, request, claim, budget);
+    return await finishOrRelease(deps, request, claim, budget);
   } catch (error) {
     if (isLedgerError(error, "unavailable")) return { kind: "failed", reason: "database-unavailable", say: bookingSystemTrouble() };
     throw error;
@@ -177,12 +181,13 @@ async function claimFromHold(deps: BookingDeps, request: BookingRequest, budget:
   const notFound: Claimed = {
     kind: "failed",
     reason: "hold-not-found",
-    say: "I can't find that hold any more. Which time would you like me to book?",
+    say: "I can't find that hold on this call; it may have expired. Shall I book that time for you directly?",
   };
   const hold = await deps.ledger.getClaim(holdId);
   if (hold === null || hold.calendarId !== request.calendar.record.id) return notFound;
-  // A hold is this call's: another call cannot book it by guessing its id.
-  if (hold.callId !== null && request.callId !== null && hold.callId !== request.callId) return notFound;
+  // A hold is booked only from the call that made it: not from another call, nor from a request that
+  // names no call (which could otherwise book any hold whose id it has).
+  if (request.callId === null || hold.callId !== request.callId) return notFound;
 
   if (hold.status === "held") {
     try {
@@ -319,14 +324,45 @@ async function calendarFailed(
   if (calendar.record.onCalendarFailure === "keep" && error !== undefined && TRANSIENT.has(error.kind)) {
     return { kind: "reserved", claim, replayed: false };
   }
+  const failed = await releaseClaim(deps, request, claim, "calendar-unavailable", mayHaveWritten);
+  if (failed?.status === "confirmed") return settledOutcome(deps, request, failed, { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS });
+  return { kind: "failed", reason: "calendar-unavailable", say: calendarTrouble() };
+}
+
+/**
+ * Steps 4 to 6, and step 7 for the unexpected: an error that is neither the calendar's nor the
+ * database's (a bug, a response of a shape nobody expected) fails the claim at once instead of leaving
+ * it pending for the reconciler, with the event id recorded and the event removed, since it may have
+ * been written; then the error goes on to be logged. A database that stopped answering is left to the
+ * reconciler, as everywhere else.
+ */
+async function finishOrRelease(deps: BookingDeps, request: BookingRequest, claim: Claim, budget: Budget): Promise<BookingOutcome> {
+  try {
+    return await finishBooking(deps, request, claim, budget);
+  } catch (error) {
+    if (isLedgerError(error, "unavailable")) throw error;
+    const settled = await releaseClaim(deps, request, claim, "internal-error", true).catch(() => null);
+    // A twin confirmed the claim meanwhile: the booking stands, and so does its event.
+    if (settled?.status === "confirmed") return settledOutcome(deps, request, settled, { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS });
+    throw error;
+  }
+}
+
+/**
+ * Gives a claimed slot up: the claim fails (recording the event that may exist), the event is removed,
+ * and the pre-check lets go. Returns the claim as it now is (confirmed when a twin won), or null when
+ * the database did not answer.
+ */
+async function releaseClaim(deps: BookingDeps, request: BookingRequest, claim: Claim, reason: string, mayHaveWritten: boolean): Promise<Claim | null> {
+  const { calendar } = request;
   const eventId = eventIdForClaim(claim.id);
   // The claim's status is what twins of this request agree on, so it changes first: a twin may have
   // found our event and confirmed the claim meanwhile, and then the event is its booking's and stays.
   // A failed claim records the event that may exist, and it stays recorded for the reconciler unless
   // the event is gone for good: "not found" may only mean that our write has not landed yet.
   const grace = { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS };
-  const failed = await failClaim(deps, claim, "calendar-unavailable", mayHaveWritten ? eventId : undefined);
-  if (failed?.status === "confirmed") return settledOutcome(deps, request, failed, grace);
+  const failed = await failClaim(deps, claim, reason, mayHaveWritten ? eventId : undefined);
+  if (failed?.status === "confirmed") return failed;
   if (mayHaveWritten && (await removeEvent(calendar, eventId, grace)) === "gone" && failed !== null) {
     await deps.ledger.markEventRemoved(claim.id).catch((error: unknown) => {
       // Not recorded: the reconciler finds the event gone and records it.
@@ -334,7 +370,7 @@ async function calendarFailed(
     });
   }
   await deps.precheck?.leave(slotKeyOf(calendar.record.id, claim.startsAt, claim.endsAt), request.idempotencyKey);
-  return { kind: "failed", reason: "calendar-unavailable", say: calendarTrouble() };
+  return failed;
 }
 
 /**

@@ -9,6 +9,7 @@ import { checkSlot, type SlotSearchResult } from "../availability/index.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
 import { alternativesAfter } from "./availability.ts";
+import { storedCallerPhone } from "./caller-phone.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
 import { bookingSystemTrouble, calendarTrouble } from "./speech.ts";
@@ -73,6 +74,6 @@ function claimOf(request: HoldRequest, slot: { start: Temporal.Instant; end: Tem
     idempotencyKey: request.idempotencyKey,
     callId: request.callId,
     toolCallId: request.toolCallId,
-    caller: { phone: request.callerPhone ?? null },
+    caller: { phone: storedCallerPhone(request.callerPhone, request.calendar.record.phoneRegion) },
   };
 }

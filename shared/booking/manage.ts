@@ -11,6 +11,7 @@ import { isLedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
 import { spokenDateTime } from "../time/index.ts";
 import { bookAppointment, type BookingOutcome } from "./book.ts";
+import { callerNumber } from "./caller-phone.ts";
 import { calendarOfClaim, listOf, type ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
 import { bookingSystemTrouble } from "./speech.ts";
@@ -22,17 +23,17 @@ import { bookingSystemTrouble } from "./speech.ts";
 export interface CallerIdentity {
   phone?: string | null | undefined;
   callId?: string | null | undefined;
+  /** Where a number without a country code is from (the call's calendar's `phoneRegion`). */
+  region?: string | null | undefined;
 }
 
-/** The last ten digits, so "+1 (602) 555-0100" and "6025550100" are the same caller. */
-export function phoneKey(phone: string | null | undefined): string | null {
-  const digits = (phone ?? "").replace(/\D/g, "");
-  return digits.length >= 7 ? digits.slice(-10) : null;
-}
-
+/**
+ * A booking is the caller's when it was made from their whole number (E.164, as bookings store it) or
+ * in this call. A caller ID that is not a valid number matches nobody's.
+ */
 function belongsTo(claim: Claim, identity: CallerIdentity): boolean {
-  const phone = phoneKey(identity.phone);
-  return (phone !== null && phoneKey(claim.callerPhone) === phone) || (!!identity.callId && claim.callId === identity.callId);
+  const phone = callerNumber(identity.phone, identity.region);
+  return (phone !== null && claim.callerPhone === phone) || (!!identity.callId && claim.callId === identity.callId);
 }
 
 export type BookingLookup =
@@ -47,7 +48,7 @@ export type BookingLookup =
  * const lookup = await findCallerBookings(deps, { phone: "+16025550100" });
  */
 export async function findCallerBookings(deps: BookingDeps, identity: CallerIdentity, calendarId?: string): Promise<BookingLookup> {
-  const phone = phoneKey(identity.phone);
+  const phone = callerNumber(identity.phone, identity.region);
   const noCallerId =
     "I can only look up bookings made from the number you're calling from, and I can't see your number on this call. Could you call back from the phone you booked with?";
   if (phone === null && !identity.callId) return { kind: "none", say: noCallerId };

@@ -1,11 +1,13 @@
 /**
  * Time as the tools receive it: an ISO string the assistant copied from an earlier answer
  * ("2026-01-23T15:00:00-07:00"), an ISO date ("2026-01-23"), or what the caller said ("Friday at 3pm"),
- * read in the caller's zone. Anything unclear becomes a question for the caller, never a guess.
+ * read in the caller's zone. Anything unclear becomes a question for the caller, never a guess; so does a
+ * time already gone or past the calendar's booking horizon ("in 10000 years"), before it reaches a
+ * calendar or the database.
  */
 import { Temporal } from "@js-temporal/polyfill";
-import type { CalendarSettings } from "../availability/index.ts";
-import { parseCallerTime } from "../time/index.ts";
+import { beyondHorizon, horizonEnd, type CalendarSettings } from "../availability/index.ts";
+import { parseCallerTime, spokenDateTime } from "../time/index.ts";
 
 export type ToolTime =
   | { kind: "point"; at: Temporal.Instant; assumedMeridiem: boolean }
@@ -19,7 +21,23 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 export interface ToolTimeContext {
   now: Temporal.Instant;
   callerZone: string;
-  settings: Pick<CalendarSettings, "timeZone" | "businessHours">;
+  /** With `horizonDays`, a time past the horizon is answered as too far out. */
+  settings: Pick<CalendarSettings, "timeZone" | "businessHours"> & Partial<Pick<CalendarSettings, "horizonDays">>;
+}
+
+const PASSED: ToolTime = { kind: "question", say: "That time has already passed. What day and time would you like?" };
+
+/**
+ * The question for a time that starts past the horizon or ends before now (a point is said by name);
+ * undefined when neither.
+ */
+function outOfReach(start: Temporal.Instant, end: Temporal.Instant, context: ToolTimeContext): ToolTime | undefined {
+  const { timeZone, horizonDays } = context.settings;
+  if (horizonDays !== undefined && start.epochMilliseconds > horizonEnd({ timeZone, horizonDays }, context.now).epochMilliseconds) {
+    const when = start.equals(end) ? spokenDateTime(start, context.callerZone, context.now) : undefined;
+    return { kind: "question", say: beyondHorizon({ horizonDays }, when) };
+  }
+  return end.epochMilliseconds <= context.now.epochMilliseconds ? PASSED : undefined;
 }
 
 /**
@@ -29,6 +47,13 @@ export interface ToolTimeContext {
  * readToolTime("3", ctx);                          // { kind: "question", say: "Did you mean 3 in the morning ..." }
  */
 export function readToolTime(text: string, context: ToolTimeContext): ToolTime {
+  const time = readTime(text, context);
+  if (time.kind === "question") return time;
+  return (time.kind === "point" ? outOfReach(time.at, time.at, context) : outOfReach(time.start, time.end, context)) ?? time;
+}
+
+/** The time as said, whether or not it can be booked. */
+function readTime(text: string, context: ToolTimeContext): ToolTime {
   const said = text.trim().slice(0, 200);
   try {
     if (ISO_INSTANT.test(said)) {
@@ -49,7 +74,14 @@ export function readToolTime(text: string, context: ToolTimeContext): ToolTime {
   } catch {
     return { kind: "question", say: `I couldn't read the time "${said}". What day and time would you like?` };
   }
-  const parsed = parseCallerTime(said, { now: context.now, callerZone: context.callerZone, calendar: context.settings });
+  let parsed: ReturnType<typeof parseCallerTime>;
+  try {
+    parsed = parseCallerTime(said, { now: context.now, callerZone: context.callerZone, calendar: context.settings });
+  } catch (error) {
+    // A date outside what Temporal can represent (hundreds of thousands of years away).
+    if (!(error instanceof RangeError)) throw error;
+    return { kind: "question", say: `I couldn't read the time "${said}". What day and time would you like?` };
+  }
   switch (parsed.kind) {
     case "point":
       return { kind: "point", at: parsed.at.toInstant(), assumedMeridiem: parsed.assumedMeridiem };
@@ -72,11 +104,14 @@ export function readToolRange(
   endText: string | undefined,
   context: ToolTimeContext,
 ): { kind: "range"; start: Temporal.Instant; end: Temporal.Instant } | { kind: "question"; say: string } {
-  const from = readToolTime(startText, context);
+  const from = readTime(startText, context);
   if (from.kind === "question") return from;
-  const to = endText === undefined ? undefined : readToolTime(endText, context);
+  const to = endText === undefined ? undefined : readTime(endText, context);
   if (to?.kind === "question") return to;
   const start = from.kind === "point" ? from.at : from.start;
   const end = to === undefined ? (from.kind === "window" ? from.end : start.add({ hours: 24 })) : to.kind === "point" ? to.at : to.end;
+  // A range may start in the past (it is searched from now on), but not lie wholly there or past the horizon.
+  const reach = outOfReach(start, end.epochMilliseconds > start.epochMilliseconds ? end : start, context);
+  if (reach?.kind === "question") return reach;
   return { kind: "range", start, end };
 }

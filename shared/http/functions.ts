@@ -12,6 +12,7 @@ import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
 import { json, readBody } from "./body.ts";
 import { healthHandler, type HealthProbe } from "./health.ts";
 import { metricsHandler } from "./metrics.ts";
+import { CALENDAR_NAME, readQuery, WHOLE_SECONDS } from "./query.ts";
 import { bookAppointmentHandler, checkAvailabilityHandler } from "./rest.ts";
 import { vapiHandler } from "./vapi.ts";
 
@@ -27,7 +28,9 @@ export interface SlotlineServices {
   metrics?: Metrics | undefined;
   /** METRICS_TOKEN; when set, the metrics function wants it as a Bearer token. */
   metricsToken?: string | undefined;
-  /** Which database and calendar are in use, for the health answer. */
+  /** HEALTH_TOKEN; the Bearer token that gets health's detailed answer. */
+  healthToken?: string | undefined;
+  /** Which database and calendar are in use, for health's detailed answer. */
   describe?: Record<string, string>;
   toolBudgetMs?: number | undefined;
   clock?: () => number;
@@ -47,7 +50,7 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
     vapi: vapiHandler(common),
     "check-availability": checkAvailabilityHandler(common),
     "book-appointment": bookAppointmentHandler(common),
-    health: healthHandler({ probes: services.probes, ...(services.describe ? { describe: services.describe } : {}) }),
+    health: healthHandler({ probes: services.probes, token: services.healthToken, ...(services.describe ? { describe: services.describe } : {}) }),
     reconcile: reconcileHandler(services),
     metrics: metricsHandler({ metrics: services.metrics, token: services.metricsToken }),
   };
@@ -57,7 +60,8 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
  * POST runs one reconciler pass (pending claims older than `pending_for_seconds`, default 120; events
  * of cancelled bookings still to remove, where a missing event of a claim that changed within
  * `late_write_grace_seconds`, default 300, is looked for again next time; of one calendar with
- * `?calendar=<name>`) and answers its report. Protected by the same secret.
+ * `?calendar=<name>`) and answers its report. Protected by the same secret. Any other query parameter,
+ * or a value out of form, answers 400 with a sentence saying which.
  */
 export function reconcileHandler(services: SlotlineServices): Handler {
   const clock = services.clock ?? Date.now;
@@ -69,11 +73,11 @@ export function reconcileHandler(services: SlotlineServices): Handler {
       const verdict = await verifyVapiRequest(request.headers, body.bytes, services.secrets, clock());
       if (!verdict.ok) return json({ error: "unauthorized" }, 401);
     }
-    const requested = new URL(request.url).searchParams.get("pending_for_seconds");
-    const pendingForSeconds = requested !== null && /^\d{1,6}$/.test(requested) ? Number(requested) : 120;
-    const graceRequested = new URL(request.url).searchParams.get("late_write_grace_seconds");
-    const lateWriteGraceSeconds = graceRequested !== null && /^\d{1,6}$/.test(graceRequested) ? Number(graceRequested) : undefined;
-    const calendarName = new URL(request.url).searchParams.get("calendar");
+    const query = readQuery(request, { pending_for_seconds: WHOLE_SECONDS, late_write_grace_seconds: WHOLE_SECONDS, calendar: CALENDAR_NAME });
+    if (!query.ok) return query.response;
+    const pendingForSeconds = query.values.pending_for_seconds === undefined ? 120 : Number(query.values.pending_for_seconds);
+    const lateWriteGraceSeconds = query.values.late_write_grace_seconds === undefined ? undefined : Number(query.values.late_write_grace_seconds);
+    const calendarName = query.values.calendar ?? null;
     try {
       let calendarId: string | undefined;
       if (calendarName !== null) {
@@ -81,10 +85,11 @@ export function reconcileHandler(services: SlotlineServices): Handler {
         if (calendar === null) return json({ error: `No calendar named "${calendarName.slice(0, 64)}".` }, 404);
         calendarId = calendar.id;
       }
+      const budget = { deadline: clock() + 20_000 };
       const report = await reconcile(
         services.deps,
         { pendingForSeconds, ...(lateWriteGraceSeconds !== undefined ? { lateWriteGraceSeconds } : {}), ...(calendarId ? { calendarId } : {}) },
-        { deadline: clock() + 20_000 },
+        budget,
       );
       return json(report);
     } catch (error) {

@@ -2,10 +2,12 @@
  * The `metrics` function: Prometheus text of every instance's counts, summed in Postgres. GET only.
  * With METRICS_TOKEN set, a scrape must carry `Authorization: Bearer <token>` (Prometheus:
  * `authorization: { credentials: <token> }`); without it the function is open.
+ * It takes no query parameters: a request with one is answered 400 with a JSON error.
  */
 import type { Metrics } from "../observability/metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../observability/prometheus.ts";
-import { timingSafeEqual } from "../vapi/auth.ts";
+import { presentsBearer } from "./bearer.ts";
+import { readQuery } from "./query.ts";
 
 export interface MetricsHandlerOptions {
   /** Undefined when metrics are off: the function answers 404. */
@@ -13,8 +15,6 @@ export interface MetricsHandlerOptions {
   /** METRICS_TOKEN: when set, the Bearer token every scrape must present. */
   token?: string | undefined;
 }
-
-const encoder = new TextEncoder();
 
 function text(body: string, status: number, headers: Record<string, string> = {}): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers } });
@@ -26,15 +26,13 @@ function text(body: string, status: number, headers: Record<string, string> = {}
  * // curl -H "authorization: Bearer $METRICS_TOKEN" .../functions/v1/metrics
  */
 export function metricsHandler(options: MetricsHandlerOptions): (request: Request) => Promise<Response> {
-  const expected = options.token ? encoder.encode(options.token) : undefined;
   return async (request) => {
     if (request.method !== "GET") return text("GET this URL for Prometheus metrics.\n", 405, { allow: "GET" });
-    if (expected) {
-      const presented = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1]?.trim() ?? "";
-      if (!timingSafeEqual(encoder.encode(presented), expected)) {
-        return text("unauthorized\n", 401, { "www-authenticate": 'Bearer realm="metrics"' });
-      }
+    if (options.token && !presentsBearer(request.headers, options.token)) {
+      return text("unauthorized\n", 401, { "www-authenticate": 'Bearer realm="metrics"' });
     }
+    const query = readQuery(request, {});
+    if (!query.ok) return query.response;
     if (!options.metrics) return text("Metrics are off in this deployment.\n", 404);
     try {
       const samples = await options.metrics.read();

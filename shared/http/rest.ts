@@ -17,7 +17,9 @@ import { observers, type ToolCallObserver } from "../observability/tool-calls.ts
 import { isLedgerError } from "../store/errors.ts";
 import { resolveZone, spokenDateTime } from "../time/index.ts";
 import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
+import { emailAddress, FIELD_LIMITS, fieldIssue, identifier, lineOfText, optionalField, personName, phoneNumber, type FieldIssue } from "../vapi/text-fields.ts";
 import { json, parseJson, readBody } from "./body.ts";
+import { readQuery } from "./query.ts";
 
 export interface RestHandlerOptions {
   deps: BookingDeps;
@@ -27,25 +29,68 @@ export interface RestHandlerOptions {
   clock?: () => number;
 }
 
-const optionalText = (max: number) => z.string().max(max).nullish().transform((v) => (v?.trim() ? v.trim() : undefined));
+// The same field policy as the Vapi tools (text-fields.ts): limits, no controls, no broken unicode.
+const optionalText = (max: number) => optionalField(lineOfText(max));
 
 const availabilityRequest = z.object({
-  date_start: optionalText(64),
-  date_end: optionalText(64),
-  caller_timezone: optionalText(64),
-  calendar: optionalText(100),
+  date_start: optionalText(FIELD_LIMITS.isoTime),
+  date_end: optionalText(FIELD_LIMITS.isoTime),
+  caller_timezone: optionalText(FIELD_LIMITS.timeZone),
+  calendar: optionalText(FIELD_LIMITS.calendar),
 });
 
 const bookingRequest = z.object({
-  slot_time: z.string().min(1).max(64),
-  call_id: z.string().min(1).max(256),
-  lead_name: z.string().min(1).max(200),
-  lead_email: optionalText(254),
-  lead_phone: optionalText(40),
+  slot_time: lineOfText(FIELD_LIMITS.isoTime).refine((value) => value !== "", { params: { problem: "empty" } }),
+  call_id: identifier(FIELD_LIMITS.id),
+  lead_name: personName(),
+  lead_email: optionalField(emailAddress()),
+  lead_phone: optionalField(phoneNumber()),
   confirmation_sms: z.boolean().nullish(),
-  caller_timezone: optionalText(64),
-  calendar: optionalText(100),
+  caller_timezone: optionalText(FIELD_LIMITS.timeZone),
+  calendar: optionalText(FIELD_LIMITS.calendar),
 });
+
+/** What each field of the REST contract is, for the sentence that refuses it. */
+const REST_FIELDS: Record<string, string> = {
+  date_start: 'the start of the range to search, an ISO date or time like "2026-01-23" or "2026-01-23T09:00:00-07:00"',
+  date_end: 'the end of the range, an ISO date or time like "2026-01-23T17:00:00-07:00"',
+  caller_timezone: 'the caller\'s time zone, like "America/Denver" or "EST"',
+  calendar: "the name of a calendar",
+  slot_time: 'the slot\'s ISO start time from check-availability, like "2026-01-23T15:00:00-07:00"',
+  call_id: "the call's id, which makes a retry the same booking",
+  lead_name: 'the caller\'s full name, like "Jane Doe"',
+  lead_email: 'an email address like "jane@example.com"',
+  lead_phone: 'a phone number like "+16025550123"',
+  confirmation_sms: "true or false",
+};
+
+const TYPE_WORDS: Record<string, string> = { string: "text", number: "a number", boolean: "true or false", object: "a JSON object" };
+
+/**
+ * A 400's sentence: which field, what is wrong with it, and what it should be.
+ * @example restProblem({ field: "lead_name", problem: "type", expected: "string", received: "a number" })
+ *   // 'The field "lead_name" must be text (the caller\'s full name, like "Jane Doe"), not a number.'
+ */
+function restProblem(issue: FieldIssue): string {
+  if (issue.field === "") return 'The body must be a JSON object of the documented fields, like {"slot_time": "2026-01-23T15:00:00-07:00", "call_id": "...", "lead_name": "Jane Doe"}.';
+  const field = `The field "${issue.field}"`;
+  const what = REST_FIELDS[issue.field] ?? "a documented field";
+  switch (issue.problem) {
+    case "missing":
+    case "empty":
+      return `${field} is required: ${what}.`;
+    case "type":
+      return `${field} must be ${TYPE_WORDS[issue.expected ?? ""] ?? "of another type"} (${what}), not ${issue.received ?? "that"}.`;
+    case "too-long":
+      return `${field} is too long: at most ${issue.maximum} characters.`;
+    case "characters":
+      return `${field} has characters that are not allowed (control characters or broken Unicode).`;
+    case "no-letters":
+      return `${field} has no letters in it: it should be ${what}.`;
+    default:
+      return `${field} is not in the expected form: it should be ${what}.`;
+  }
+}
 
 type Outcome = { status: number; body: Record<string, unknown>; outcome: string; calendar?: string };
 
@@ -67,11 +112,13 @@ function restHandler<S extends z.ZodType>(
       const verdict = await verifyVapiRequest(request.headers, body.bytes, options.secrets, clock());
       if (!verdict.ok) return json({ error: "unauthorized" }, 401);
     }
-    const parsed = schema.safeParse(parseJson(body.text));
+    const query = readQuery(request, {});
+    if (!query.ok) return query.response;
+    const input = parseJson(body.text);
+    const parsed = schema.safeParse(input);
     let result: Outcome;
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      result = { status: 400, body: { error: `Invalid request: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "not a JSON object"}.` }, outcome: "bad-arguments" };
+      result = { status: 400, body: { error: restProblem(fieldIssue(parsed.error, input)) }, outcome: "bad-arguments" };
     } else {
       try {
         result = await run(parsed.data, arrivedAt + (options.toolBudgetMs ?? 5000));

@@ -78,8 +78,12 @@ export function vapiHandler(options: VapiHandlerOptions): (request: Request) => 
     }
     const parsed = parseVapiRequest(parseJson(body.text));
     switch (parsed.kind) {
-      case "invalid":
-        return json({ error: `I couldn't read that request: ${parsed.problem}.` });
+      case "invalid": {
+        const say = `I couldn't read that request: ${parsed.problem}.`;
+        // Calls that could be read but not run are each answered, so the assistant hears why.
+        if (parsed.calls !== undefined) return json({ results: parsed.calls.map((call) => toolResult(call, { ok: false, say })) });
+        return json({ error: say });
+      }
       case "other":
         // status-update, end-of-call-report, ...: acknowledged at once; nothing is done on the call's path.
         return json({});

@@ -106,12 +106,14 @@ export interface CalendarRecord {
   /** Vapi assistant ids and phone number ids whose calls book into this calendar. */
   assistantIds: string[];
   phoneNumberIds: string[];
+  /** ISO 3166 region ("US", "GB") in which a caller's number without a country code is read. */
+  phoneRegion: string;
 }
 
 /** Which bookings `findBookings` returns: a caller's (by phone or call), upcoming from `from`. */
 export interface BookingQuery {
   calendarId?: string;
-  /** Compared on the last ten digits, so "+1 (602) 555-0100" finds "6025550100". */
+  /** The caller's whole number in E.164 ("+16025550100"), compared as stored; anything else finds nothing by phone. */
   phone?: string;
   callId?: string;
   /** Bookings that end after this instant; default now. */

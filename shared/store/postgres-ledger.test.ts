@@ -295,6 +295,7 @@ describe("calendars", () => {
       onCalendarFailure: "release",
       assistantIds: [],
       phoneNumberIds: [],
+      phoneRegion: "US",
     });
     expect(calendar?.businessHours.monday).toEqual([["08:00", "18:00"]]);
     expect(calendar?.businessHours.saturday).toEqual([]);
@@ -306,19 +307,21 @@ describe("calendars", () => {
       on_calendar_failure: "keep",
       assistant_ids: ["asst-1", "asst-2"],
       phone_number_ids: ["pn-1"],
+      phone_region: "GB",
     });
     expect(await ledger.getCalendar({ id: created.id })).toMatchObject({
       cancelCutoffMinutes: 120,
       onCalendarFailure: "keep",
       assistantIds: ["asst-1", "asst-2"],
       phoneNumberIds: ["pn-1"],
+      phoneRegion: "GB",
     });
   });
 });
 
 describe("finding and managing bookings", () => {
-  /** A ten-digit number of its own, so tests sharing the database never find each other's bookings. */
-  const phoneNumber = () => `208${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+  /** An E.164 number of its own, so tests sharing the database never find each other's bookings. */
+  const phoneNumber = () => `+1208${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
 
   async function pending(calendar: TestCalendar, daysAhead: number, halfHour: number, extra: Partial<ClaimRequest> = {}) {
     const startsAt = slotStart(daysAhead, halfHour);
@@ -339,23 +342,24 @@ describe("finding and managing bookings", () => {
     return (await ledger.confirmClaim(claim.id, `evt-${claim.id}`)).claim;
   }
 
-  it("finds a caller's upcoming bookings by any spelling of their number, soonest first", async () => {
+  it("finds a caller's upcoming bookings by their whole E.164 number, soonest first", async () => {
     const calendar = await createTestCalendar(sql);
     const other = await createTestCalendar(sql);
     const phone = phoneNumber();
-    const spelled = `+1 (${phone.slice(0, 3)}) ${phone.slice(3, 6)}-${phone.slice(6)}`;
     const later = await booked(calendar, 4, 20, { caller: { phone } });
-    const sooner = await pending(calendar, 3, 20, { caller: { phone: spelled } });
+    const sooner = await pending(calendar, 3, 20, { caller: { phone } });
     const elsewhere = await booked(other, 3, 30, { caller: { phone } });
     const cancelled = await booked(calendar, 5, 20, { caller: { phone } });
     await ledger.cancelBooking(cancelled.id);
     await ledger.claimSlot({ calendarId: calendar.id, startsAt: slotStart(6, 20), endsAt: slotStart(6, 21), idempotencyKey: key(), caller: { phone } });
+    // The same last ten digits behind another country code are another caller.
+    await booked(calendar, 3, 24, { caller: { phone: `+44${phone.slice(2)}` } });
 
-    const all = await ledger.findBookings({ phone: `1${phone}` });
+    const all = await ledger.findBookings({ phone });
     expect(all.map((c) => c.id)).toEqual([sooner.id, elsewhere.id, later.id]);
-    expect(all[0]).toMatchObject({ status: "pending", callerPhone: spelled, calendarEventRemovedAt: null });
+    expect(all[0]).toMatchObject({ status: "pending", callerPhone: phone, calendarEventRemovedAt: null });
 
-    const onCalendar = await ledger.findBookings({ calendarId: calendar.id, phone: spelled });
+    const onCalendar = await ledger.findBookings({ calendarId: calendar.id, phone });
     expect(onCalendar.map((c) => c.id)).toEqual([sooner.id, later.id]);
     const fromDayFour = await ledger.findBookings({ calendarId: calendar.id, phone, from: slotStart(4, 0) });
     expect(fromDayFour.map((c) => c.id)).toEqual([later.id]);
@@ -369,7 +373,7 @@ describe("finding and managing bookings", () => {
     // A misheard fragment of a number is ignored when there is a call id to go by.
     expect((await ledger.findBookings({ callId, phone: "555" })).map((c) => c.id)).toEqual([claim.id]);
 
-    for (const query of [{}, { phone: "555-01" }, { calendarId: calendar.id }, { callId, limit: 0 }]) {
+    for (const query of [{}, { phone: "555-01" }, { phone: "(208) 555-0100" }, { calendarId: calendar.id }, { callId, limit: 0 }]) {
       const error = await ledger.findBookings(query).catch((e: unknown) => e);
       expect(isLedgerError(error, "invalid"), JSON.stringify(query)).toBe(true);
     }

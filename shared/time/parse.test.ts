@@ -50,6 +50,13 @@ describe("parseCallerTime: points", () => {
     expect(point(parseCallerTime("10 in the morning", { ...context, callerZone: NEW_YORK })).wall).toBe("2026-01-21T10:00");
   });
 
+  it("reads a time 'in N months' or 'in N years' on that later date, not today", () => {
+    expect(point(parseCallerTime("in 3 months at 3pm", context))).toEqual({ wall: "2026-04-20T15:00", assumed: false });
+    const far = parseCallerTime("in 10000 years at 3pm", context);
+    expect(far.kind === "point" && far.at.year).toBe(12026);
+    expect(span(parseCallerTime("in 10000 years in the afternoon", context))[0]).toMatch(/^\+012026-01-20T12:00/);
+  });
+
   it("a 3pm Eastern request is 1pm in Arizona in January and noon in July", () => {
     const ny = { ...context, callerZone: NEW_YORK };
     const january = parseCallerTime("January 23rd at 3pm", ny);

@@ -104,6 +104,9 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   // A month and day said without a year is the next one on or after today in the caller's zone. chrono
   // judges "past" against its own reference date, which near New Year in far-east zones skipped a year.
   const yearUnsaid = !start.isCertain("year") && start.isCertain("month");
+  // A date was said when any part of it was: "Friday", "the 23rd", but also "in 3 months" or "in 10000
+  // years", which fix the year or month and leave the day implied (else they would read as today).
+  const dateSaid = start.isCertain("day") || start.isCertain("weekday") || start.isCertain("month") || start.isCertain("year");
   const date =
     yearUnsaid && Temporal.PlainDate.compare(saidDate.with({ year: nowLocal.year }), nowLocal.toPlainDate()) >= 0
       ? saidDate.with({ year: nowLocal.year })
@@ -125,7 +128,6 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   if (start.isCertain("hour")) {
     const hour = start.get("hour") ?? 0;
     const minute = start.get("minute") ?? 0;
-    const dateSaid = start.isCertain("day") || start.isCertain("weekday");
     const meridiemSaid =
       start.isCertain("meridiem") || hour === 0 || hour > 12 || tags.has("casualReference/noon") || tags.has("casualReference/midnight");
     const part = partOfDay === undefined ? undefined : PARTS_OF_DAY[partOfDay];
@@ -169,7 +171,7 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
     // chrono moves "this morning" to tomorrow once its implied hour has passed; callers mean today,
     // and "in the afternoon" with no day means the next afternoon that has not ended yet.
     let day = date;
-    if (!start.isCertain("day") && !start.isCertain("weekday")) {
+    if (!dateSaid) {
       day = nowLocal.toPlainDate();
       const saidToday = /\b(this|today|tonight)\b/i.test(said);
       if (!saidToday && Temporal.Instant.compare(zoned(day, part.to, 0, context.callerZone).instant, context.now) <= 0) day = day.add({ days: 1 });

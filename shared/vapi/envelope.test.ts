@@ -67,6 +67,19 @@ describe("parseVapiRequest", () => {
     expect(request.calls[0]).toMatchObject({ id: "t1", arguments: {}, argumentsProblem: "the arguments were not valid JSON" });
   });
 
+  it("holds ids and the caller's number to the field policy before anything reaches the database", () => {
+    const list = (id: string) => [{ id, function: { name: "find_booking", arguments: {} } }];
+    const call = { id: "call-1", assistantId: "asst\u0000", phoneNumberId: "x".repeat(129), customer: { number: "1".repeat(33) } };
+    const request = parseVapiRequest({ message: { type: "tool-calls", toolCallList: [...list("t\u0000"), ...list("t1")], call } });
+    if (request.kind !== "tool-calls") throw new Error(request.kind);
+    expect(request.calls.map((c) => c.id)).toEqual(["t1"]);
+    expect(request.context).toMatchObject({ callId: "call-1", assistantId: null, phoneNumberId: null, customerNumber: null });
+    const badCallId = parseVapiRequest({ message: { type: "tool-calls", toolCallList: list("t1"), call: { id: "c".repeat(129) } } });
+    expect(badCallId).toMatchObject({ kind: "invalid", problem: expect.stringMatching(/call id/), calls: [{ id: "t1" }] });
+    const badName = parseVapiRequest({ message: { type: "tool-calls", toolCallList: [{ id: "t1", function: { name: "book\u0000" } }] } });
+    expect(badName).toMatchObject({ kind: "tool-calls", calls: [{ id: "t1", name: "" }] });
+  });
+
   it("never throws, whatever arrives", () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.anything(), (json, anything) => {

@@ -9,8 +9,14 @@
  * - `timestamp` as epoch milliseconds or an ISO string;
  * - `call.assistantId` and `customer.number` absent (web calls, squads, transient assistants);
  * - the legacy `function-call` message.
+ *
+ * Ids and the caller's number go to Postgres, so they pass the field policy of text-fields.ts first: a
+ * tool call whose id cannot be used is not answered (there is nothing to answer it by), a message whose
+ * call id cannot be used has each of its calls refused, and an assistant id, phone number id or caller
+ * number that cannot be used counts as absent.
  */
 import { z } from "zod";
+import { FIELD_LIMITS, hasUnusableCharacters, identifier } from "./text-fields.ts";
 
 /** One tool call: its id (echoed in the result), the tool's name and its arguments object. */
 export interface ToolCall {
@@ -36,7 +42,8 @@ export type VapiRequest =
   | { kind: "tool-calls"; calls: ToolCall[]; context: CallContext }
   | { kind: "function-call"; call: ToolCall; context: CallContext }
   | { kind: "other"; type: string }
-  | { kind: "invalid"; problem: string };
+  /** `calls`: the tool calls of a message that cannot be run, each to be answered with the problem. */
+  | { kind: "invalid"; problem: string; calls?: ToolCall[] };
 
 const looseObject = z.record(z.string(), z.unknown());
 const optionalString = z.string().nullish();
@@ -49,7 +56,7 @@ const call = z
 
 const rawToolCall = z
   .object({
-    id: z.string().min(1).max(256),
+    id: identifier(FIELD_LIMITS.id),
     name: optionalString,
     function: z.object({ name: optionalString, arguments: z.unknown().optional(), parameters: z.unknown().optional() }).loose().nullish(),
     arguments: z.unknown().optional(),
@@ -88,8 +95,18 @@ function argumentsOf(raw: unknown): { value: Record<string, unknown>; problem?: 
   return parsed.success ? { value: parsed.data } : { value: {}, problem: "the arguments were not an object" };
 }
 
+/** An id or number from the envelope, or null when absent or unusable (too long, controls, broken unicode). */
+function usable(value: string | null | undefined, max: number): string | null {
+  return typeof value === "string" && value.length <= max && !hasUnusableCharacters(value, { lines: false }) ? value : null;
+}
+
+/** A tool's name as sent, or "" (an unknown tool, not repeated back) when it is not a short plain name. */
+function toolName(value: string | null | undefined): string {
+  return usable(value, FIELD_LIMITS.toolName) ?? "";
+}
+
 function toolCallFrom(raw: RawToolCall): ToolCall {
-  const name = raw.function?.name ?? raw.name ?? "";
+  const name = toolName(raw.function?.name ?? raw.name);
   const rawArguments = raw.function?.arguments ?? raw.arguments ?? raw.function?.parameters ?? raw.parameters;
   const { value, problem } = argumentsOf(rawArguments);
   return problem === undefined ? { id: raw.id, name, arguments: value } : { id: raw.id, name, arguments: value, argumentsProblem: problem };
@@ -112,21 +129,26 @@ export function parseVapiRequest(body: unknown): VapiRequest {
   const parsed = envelope.safeParse(body);
   if (!parsed.success) return { kind: "invalid", problem: "the request is not a Vapi server message" };
   const m = parsed.data.message;
+  const callId = m.call?.id ?? null;
   const context: CallContext = {
-    callId: m.call?.id ?? null,
-    assistantId: m.call?.assistantId ?? null,
-    phoneNumberId: m.call?.phoneNumberId ?? m.phoneNumber?.id ?? null,
-    customerNumber: m.call?.customer?.number ?? m.customer?.number ?? null,
+    callId: usable(callId, FIELD_LIMITS.id),
+    assistantId: usable(m.call?.assistantId, FIELD_LIMITS.id),
+    phoneNumberId: usable(m.call?.phoneNumberId ?? m.phoneNumber?.id, FIELD_LIMITS.id),
+    customerNumber: usable(m.call?.customer?.number ?? m.customer?.number, FIELD_LIMITS.phone),
     timestampMs: timestampMs(m.timestamp),
   };
+  // Idempotency and "this call's bookings" hang on the call id: without a usable one nothing is run.
+  const callIdProblem = callId !== null && context.callId === null ? "its call id is too long or has characters I can't use" : undefined;
 
   if (m.type === "function-call") {
     if (!m.functionCall) return { kind: "invalid", problem: "the function call has no name" };
+    if (callIdProblem) return { kind: "invalid", problem: callIdProblem };
     const { value, problem } = argumentsOf(m.functionCall.parameters);
     // The legacy message has no call id of its own. Its timestamp tells two calls of one tool in a call
     // apart, while a resent message (same body) keeps the same id and so stays one request.
     const id = `function-call:${context.callId ?? "unknown"}:${m.functionCall.name}:${context.timestampMs ?? "no-timestamp"}`;
-    const toolCall: ToolCall = problem === undefined ? { id, name: m.functionCall.name, arguments: value } : { id, name: m.functionCall.name, arguments: value, argumentsProblem: problem };
+    const name = toolName(m.functionCall.name);
+    const toolCall: ToolCall = problem === undefined ? { id, name, arguments: value } : { id, name, arguments: value, argumentsProblem: problem };
     return { kind: "function-call", call: toolCall, context };
   }
   if (m.type !== "tool-calls") return { kind: "other", type: m.type };
@@ -147,7 +169,8 @@ export function parseVapiRequest(body: unknown): VapiRequest {
     seen.add(raw.data.id);
     calls.push(toolCallFrom(raw.data));
   }
-  if (calls.length === 0) return { kind: "invalid", problem: "the message lists no tool calls" };
+  if (calls.length === 0) return { kind: "invalid", problem: "the message lists no tool calls I can answer" };
+  if (callIdProblem) return { kind: "invalid", problem: callIdProblem, calls };
   return { kind: "tool-calls", calls, context };
 }
 

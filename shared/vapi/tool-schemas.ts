@@ -4,17 +4,13 @@
  * assistant's configuration never drifts from the code.
  *
  * Reading is lenient where language models are sloppy (numbers as strings, nulls for "not given",
- * surrounding spaces); limits keep garbage out (no 10 MB names).
+ * surrounding spaces, a line break in a name); limits and the character policy of text-fields.ts keep
+ * garbage out (no 10 MB names, no NUL, no broken unicode), and show in the generated definitions.
  */
 import { z } from "zod";
+import { emailAddress, FIELD_LIMITS, fieldIssue, lineOfText, linesOfText, optionalField as optional, personName, phoneNumber } from "./text-fields.ts";
 
-const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .transform((value) => value.trim())
-    .nullish()
-    .transform((value) => (value ? value : undefined));
+const text = (max: number) => optional(lineOfText(max));
 
 const minutes = z
   .union([z.number(), z.string().regex(/^\s*\d{1,4}\s*$/).transform(Number)])
@@ -22,28 +18,26 @@ const minutes = z
   .nullish()
   .transform((value) => value ?? undefined);
 
-const calendar = text(100).describe(
+const calendar = text(FIELD_LIMITS.calendar).describe(
   "Which calendar (person, room or service) to use, by name. Leave empty when the business has only one.",
 );
-const callerTimeZone = text(64).describe(
+const callerTimeZone = text(FIELD_LIMITS.timeZone).describe(
   'The caller\'s time zone if they mentioned it: an IANA name ("America/Denver"), an abbreviation ("EST", "PT"), a region ("Mountain", "Arizona") or a city. Leave empty otherwise.',
 );
 
 export const checkAvailabilityArgs = z.object({
-  when: text(200).describe(
+  when: text(FIELD_LIMITS.spokenTime).describe(
     'What the caller asked for, in their words or as ISO 8601: "Friday afternoon", "tomorrow at 3pm", "next Tuesday", "2026-01-23". Leave empty for the next free times.',
   ),
-  start: text(64).describe("Start of a specific range to search, ISO 8601 with offset. Optional; use `when` for spoken requests."),
-  end: text(64).describe("End of that range, ISO 8601 with offset. Optional."),
+  start: text(FIELD_LIMITS.isoTime).describe("Start of a specific range to search, ISO 8601 with offset. Optional; use `when` for spoken requests."),
+  end: text(FIELD_LIMITS.isoTime).describe("End of that range, ISO 8601 with offset. Optional."),
   duration_minutes: minutes.describe("Length of the appointment in minutes, when the caller needs longer than one slot."),
   caller_time_zone: callerTimeZone,
   calendar,
 });
 
 export const holdSlotArgs = z.object({
-  start: z
-    .string()
-    .max(200)
+  start: lineOfText(FIELD_LIMITS.spokenTime)
     .describe('The slot to hold: the ISO start time from check_availability (preferred) or the caller\'s words ("Friday at 3pm").'),
   duration_minutes: minutes.describe("Length in minutes, when longer than one slot."),
   caller_time_zone: callerTimeZone,
@@ -51,30 +45,28 @@ export const holdSlotArgs = z.object({
 });
 
 export const bookAppointmentArgs = z.object({
-  hold_id: text(64).describe("The hold_id from hold_slot, when the slot was held first."),
-  start: text(200).describe(
+  hold_id: text(FIELD_LIMITS.id).describe("The hold_id from hold_slot, when the slot was held first."),
+  start: text(FIELD_LIMITS.spokenTime).describe(
     "The slot to book when there is no hold: the ISO start time from check_availability (preferred) or the caller's words.",
   ),
   duration_minutes: minutes.describe("Length in minutes, when longer than one slot."),
-  name: z.string().max(200).describe("The caller's full name, as they said it."),
-  phone: text(40).describe("A phone number to reach the caller, only if different from the number they are calling from."),
-  email: text(254).describe("The caller's email address, if they gave one."),
-  notes: text(2000).describe("Anything the business should know (reason for the visit), in a sentence."),
+  name: personName().describe("The caller's full name, as they said it."),
+  phone: optional(phoneNumber()).describe("A phone number to reach the caller, only if different from the number they are calling from."),
+  email: optional(emailAddress()).describe("The caller's email address, if they gave one."),
+  notes: optional(linesOfText(FIELD_LIMITS.notes)).describe("Anything the business should know (reason for the visit), in a sentence."),
   caller_time_zone: callerTimeZone,
   calendar,
 });
 
 export const cancelAppointmentArgs = z.object({
-  booking_id: text(64).describe("The booking_id from find_booking or book_appointment. Leave empty to cancel the caller's only upcoming appointment."),
-  reason: text(500).describe("Why the caller is cancelling, if they said."),
+  booking_id: text(FIELD_LIMITS.id).describe("The booking_id from find_booking or book_appointment. Leave empty to cancel the caller's only upcoming appointment."),
+  reason: optional(linesOfText(FIELD_LIMITS.reason)).describe("Why the caller is cancelling, if they said."),
   caller_time_zone: callerTimeZone,
 });
 
 export const rescheduleAppointmentArgs = z.object({
-  booking_id: text(64).describe("The booking_id to move. Leave empty when the caller has only one upcoming appointment."),
-  new_start: z
-    .string()
-    .max(200)
+  booking_id: text(FIELD_LIMITS.id).describe("The booking_id to move. Leave empty when the caller has only one upcoming appointment."),
+  new_start: lineOfText(FIELD_LIMITS.spokenTime)
     .describe("The new time: the ISO start time from check_availability (preferred) or the caller's words."),
   duration_minutes: minutes.describe("New length in minutes; default the booking's current length."),
   caller_time_zone: callerTimeZone,
@@ -136,7 +128,7 @@ const FIELD_WORDS: Record<string, string> = {
   new_start: "the new time",
   when: "the time",
   end: "the end of the range",
-  duration_minutes: "the length in minutes (between 5 and 480)",
+  duration_minutes: "the length in minutes",
   hold_id: "the hold id",
   booking_id: "the booking id",
   phone: "the phone number",
@@ -147,14 +139,45 @@ const FIELD_WORDS: Record<string, string> = {
   calendar: "the calendar name",
 };
 
+/** The form each argument should take, for an argument that came in another. */
+const FIELD_FORMS: Record<string, string> = {
+  name: 'the full name as text, like "Jane Doe"',
+  start: 'an ISO start time from check_availability, like "2026-01-23T15:00:00-07:00", or the caller\'s words, like "Friday at 3pm"',
+  new_start: 'an ISO start time from check_availability, like "2026-01-23T15:00:00-07:00", or the caller\'s words, like "Friday at 3pm"',
+  when: 'the caller\'s words, like "Friday afternoon", or an ISO date, like "2026-01-23"',
+  end: 'an ISO time, like "2026-01-23T17:00:00-07:00"',
+  duration_minutes: "a whole number of minutes between 5 and 480, like 60",
+  hold_id: "the hold_id that hold_slot returned",
+  booking_id: "a booking_id from find_booking or book_appointment",
+  phone: 'a phone number with digits, like "+1 602 555 0100"',
+  email: 'an address like "jane@example.com"',
+  notes: "a sentence of text",
+  reason: "a sentence of text",
+  caller_time_zone: 'a time zone as text, like "America/Denver" or "Eastern"',
+  calendar: "a calendar's name as text",
+};
+
 /**
- * A sentence for arguments that did not parse.
- * @example argumentProblem(error) // "I still need the caller's name."
+ * A sentence for arguments that did not parse: what is missing, or what was not understood and the form
+ * expected, or the limit a value went over.
+ * @example argumentProblem(error, { start: "2026-01-23T15:00:00Z" }) // "I still need the caller's name."
+ * @example argumentProblem(error, { name: 42 }) // 'I couldn\'t understand the caller\'s name: it should be the full name as text, like "Jane Doe".'
  */
-export function argumentProblem(error: z.ZodError): string {
-  const issue = error.issues[0];
-  const field = String(issue?.path[0] ?? "");
-  const words = FIELD_WORDS[field] ?? "one of the details";
-  if (issue?.code === "invalid_type" && issue.input === undefined) return `I still need ${words}.`;
-  return `I couldn't use ${words} as given. Could you say it again?`;
+export function argumentProblem(error: z.ZodError, args: Record<string, unknown>): string {
+  const issue = fieldIssue(error, args);
+  const words = FIELD_WORDS[issue.field] ?? "one of the details";
+  const form = FIELD_FORMS[issue.field];
+  switch (issue.problem) {
+    case "missing":
+    case "empty":
+      return `I still need ${words}.`;
+    case "too-long":
+      return `That's too long for ${words}: it can be at most ${issue.maximum} characters. Could you shorten it?`;
+    case "characters":
+      return `I couldn't read ${words}: it has characters I can't use. Could you say it again?`;
+    case "no-letters":
+      return issue.field === "name" ? "I didn't catch the name. Could you say it again?" : `I didn't catch ${words}. Could you say it again?`;
+    default:
+      return form === undefined ? `I couldn't understand ${words}. Could you say it again?` : `I couldn't understand ${words}: it should be ${form}.`;
+  }
 }

@@ -10,9 +10,10 @@ import type { SlotSearchResult } from "../availability/index.ts";
 import { searchSlots } from "../booking/availability.ts";
 import { bookAppointment, type BookingOutcome } from "../booking/book.ts";
 import { calendarOfClaim, chooseCalendar, listOf, type ResolvedCalendar } from "../booking/calendars.ts";
+import { storedCallerPhone } from "../booking/caller-phone.ts";
 import type { BookingDeps, Budget } from "../booking/deps.ts";
 import { holdSlot } from "../booking/hold.ts";
-import { cancelAppointment, findCallerBookings, phoneKey, pickBooking, rescheduleAppointment, spokenBooking, type CallerIdentity } from "../booking/manage.ts";
+import { cancelAppointment, findCallerBookings, pickBooking, rescheduleAppointment, spokenBooking, type CallerIdentity } from "../booking/manage.ts";
 import { bookingSystemTrouble, calendarTrouble, takenWithAlternatives } from "../booking/speech.ts";
 import { readToolRange, readToolTime } from "../booking/when.ts";
 import { isLedgerError } from "../store/errors.ts";
@@ -56,7 +57,9 @@ const say = (ok: boolean, outcome: string, text: string, data?: Record<string, u
 export async function runTool(deps: BookingDeps, call: ToolCall, context: CallContext, options: ToolRunOptions): Promise<ToolRun> {
   if (!isToolName(call.name)) {
     const known = listOf(Object.keys(TOOLS), "or");
-    return say(false, "unknown-tool", `I can't do "${call.name.slice(0, 60)}" here; the tools are ${known}.`);
+    // A name that is not one line of plain text (the envelope blanks those) is not repeated.
+    const asked = call.name === "" ? "that" : `"${call.name}"`;
+    return say(false, "unknown-tool", `I can't do ${asked} here; the tools are ${known}.`);
   }
   if (call.argumentsProblem) return say(false, "bad-arguments", `I couldn't read the details of that request: ${call.argumentsProblem}. Could you say it again?`);
   const scope: Scope = { deps, call, context, budget: { deadline: options.deadline }, now: deps.now() };
@@ -109,8 +112,9 @@ function withAliases(args: Record<string, unknown>, name: ToolName): Record<stri
 }
 
 async function withArgs<N extends ToolName>(scope: Scope, name: N, run: (scope: Scope, args: Args<N>) => Promise<ToolRun>): Promise<ToolRun> {
-  const parsed = TOOLS[name].args.safeParse(withAliases(scope.call.arguments, name));
-  if (!parsed.success) return say(false, "bad-arguments", argumentProblem(parsed.error));
+  const args = withAliases(scope.call.arguments, name);
+  const parsed = TOOLS[name].args.safeParse(args);
+  if (!parsed.success) return say(false, "bad-arguments", argumentProblem(parsed.error, args));
   return run(scope, parsed.data as Args<N>);
 }
 
@@ -127,9 +131,13 @@ function idempotencyKey(scope: Scope): string {
   return `vapi:${scope.context.callId ?? "no-call"}:${scope.call.id}`;
 }
 
-/** By voice, the caller is who Vapi says is calling (caller ID) or this same call, never a spoken number. */
-function identityOf(scope: Scope): CallerIdentity {
-  return { phone: scope.context.customerNumber, callId: scope.context.callId };
+/**
+ * By voice, the caller is who Vapi says is calling (caller ID) or this same call, never a spoken number.
+ * A caller ID without a country code is read in the region of the calendar the call is for.
+ */
+async function identityOf(scope: Scope): Promise<CallerIdentity> {
+  const choice = await chooseCalendar(scope.deps, { assistantId: scope.context.assistantId, phoneNumberId: scope.context.phoneNumberId });
+  return { phone: scope.context.customerNumber, callId: scope.context.callId, region: choice.ok ? choice.calendar.record.phoneRegion : null };
 }
 
 /** The calendar a booking lives in (its zone is how its times are said), or undefined. */
@@ -280,7 +288,7 @@ async function book(scope: Scope, args: Args<"book_appointment">): Promise<ToolR
       // The number calling is who owns the booking (cancel and reschedule match it); a different
       // contact number the caller gives goes with the notes.
       caller: { name, phone: scope.context.customerNumber ?? args.phone, email: args.email },
-      notes: contactNotes(args.notes, scope.context.customerNumber, args.phone),
+      notes: contactNotes(args.notes, scope.context.customerNumber, args.phone, calendar.record.phoneRegion),
       callerZone,
       nameCallerZone: where.zoneAssumed,
     },
@@ -289,8 +297,8 @@ async function book(scope: Scope, args: Args<"book_appointment">): Promise<ToolR
   return { ...bookingAnswer(scope, outcome, calendar, callerZone, name, assumed, where.zoneAssumed), calendar: calendar.record.name };
 }
 
-function contactNotes(notes: string | undefined, callerId: string | null, contact: string | undefined): string | undefined {
-  if (contact === undefined || callerId === null || phoneKey(contact) === phoneKey(callerId)) return notes;
+function contactNotes(notes: string | undefined, callerId: string | null, contact: string | undefined, region: string): string | undefined {
+  if (contact === undefined || callerId === null || storedCallerPhone(contact, region) === storedCallerPhone(callerId, region)) return notes;
   return notes === undefined ? `Contact number: ${contact}` : `${notes} (Contact number: ${contact})`;
 }
 
@@ -328,12 +336,13 @@ function bookingAnswer(
 }
 
 async function cancel(scope: Scope, args: Args<"cancel_appointment">): Promise<ToolRun> {
-  const pick = await pickBooking(scope.deps, args.booking_id, identityOf(scope));
+  const identity = await identityOf(scope);
+  const pick = await pickBooking(scope.deps, args.booking_id, identity);
   const zone = await zoneFor(scope, args.caller_time_zone, pick.kind === "one" ? pick.claim : undefined);
   if (!zone.ok) return zone.run;
   const outcome = await cancelAppointment(
     scope.deps,
-    { bookingId: args.booking_id, identity: identityOf(scope), callerZone: zone.callerZone, reason: args.reason, pick },
+    { bookingId: args.booking_id, identity, callerZone: zone.callerZone, reason: args.reason, pick },
     scope.budget,
   );
   if (outcome.kind === "answer") return say(outcome.ok, outcome.ok ? "unchanged" : "refused", outcome.say, choicesData(outcome.choices));
@@ -343,7 +352,8 @@ async function cancel(scope: Scope, args: Args<"cancel_appointment">): Promise<T
 
 async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): Promise<ToolRun> {
   // The new time is read in the booking's own calendar (its zone and hours), not the call's default.
-  const pick = await pickBooking(scope.deps, args.booking_id, identityOf(scope));
+  const identity = await identityOf(scope);
+  const pick = await pickBooking(scope.deps, args.booking_id, identity);
   const found = await zoneFor(scope, args.caller_time_zone, pick.kind === "one" ? pick.claim : undefined);
   if (!found.ok) return found.run;
   const where = { calendar: found.calendar };
@@ -355,7 +365,7 @@ async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): P
     scope.deps,
     {
       bookingId: args.booking_id,
-      identity: identityOf(scope),
+      identity,
       pick,
       newStart: time.at,
       durationMinutes: args.duration_minutes,
@@ -386,7 +396,7 @@ async function reschedule(scope: Scope, args: Args<"reschedule_appointment">): P
 }
 
 async function find(scope: Scope, args: Args<"find_booking">): Promise<ToolRun> {
-  const lookup = await findCallerBookings(scope.deps, identityOf(scope));
+  const lookup = await findCallerBookings(scope.deps, await identityOf(scope));
   if (lookup.kind === "failed") return say(false, "database-unavailable", lookup.say);
   if (lookup.kind === "none") return say(true, "none", lookup.say, { bookings: [] });
   const zone = await zoneFor(scope, args.caller_time_zone, lookup.bookings[0]);

@@ -53,6 +53,7 @@ export async function createTestCalendar(
     on_calendar_failure: "release" | "keep";
     assistant_ids: string[];
     phone_number_ids: string[];
+    phone_region: string;
   }> = {},
 ): Promise<TestCalendar> {
   const name = `test-${randomUUID().slice(0, 12)}`;

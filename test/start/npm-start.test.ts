@@ -93,5 +93,28 @@ it("serves the demo conversation from a fresh npm start, and keeps bookings acro
   expect(again).toMatchObject({ success: true, supabase_record_id: keep.supabase_record_id });
   const health = await fetch(`${url}/functions/v1/health`);
   expect(health.status).toBe(200);
+  // Public: the status alone, not where the embedded database lives.
+  expect(await health.json()).toEqual({ status: "ok" });
   await stop(second.child);
 }, 240_000);
+
+it("refuses to listen beyond this machine without a Vapi credential, and says what to do", async () => {
+  const ownDataDir = mkdtempSync(join(tmpdir(), "slotline-start-refused-"));
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", HOST: "0.0.0.0", SLOTLINE_DATA_DIR: ownDataDir };
+  const child = spawn("npm", ["start", "--silent"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  running.push(child);
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += String(chunk)));
+  child.stderr?.on("data", (chunk) => (output += String(chunk)));
+  try {
+    // It exits, or (the old behaviour) it starts listening on every interface.
+    while (child.exitCode === null && !/listening on/.test(output)) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(output).not.toMatch(/listening on/);
+    expect(child.exitCode, output).toBe(1);
+    expect(output).toContain("HOST=0.0.0.0 listens beyond this machine, but neither VAPI_SECRET nor VAPI_HMAC_SECRET is set");
+    expect(output).toContain("SLOTLINE_ALLOW_UNAUTHENTICATED=true");
+  } finally {
+    await stop(child);
+    rmSync(ownDataDir, { recursive: true, force: true });
+  }
+}, 120_000);

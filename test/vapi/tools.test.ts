@@ -145,6 +145,23 @@ describe("book_appointment", () => {
     expect(stolen.say).toMatch(/can't find that hold/);
   });
 
+  it("refuses a hold id from a request that names no call, and the hold stays its own call's", async () => {
+    const { rig, calendar } = await setUp();
+    const callId = randomUUID();
+    const held = await callTool(rig, "hold_slot", { start: iso(slotStart(2, 34)), calendar: calendar.name }, { callId });
+    const { message } = toolCallsMessage([{ name: "book_appointment", args: { hold_id: held.data.hold_id, name: "Mallory", calendar: calendar.name } }]);
+    const { call, ...withoutCall } = message;
+    void call;
+    const { status, json } = await post(rig.functions.vapi, { message: withoutCall });
+    expect(status).toBe(200);
+    expect(json.results[0].result).toBeUndefined();
+    expect(json.results[0].error).toBe("I can't find that hold on this call; it may have expired. Shall I book that time for you directly?");
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["held"]);
+    const booked = await callTool(rig, "book_appointment", { hold_id: held.data.hold_id, name: "Jane Doe", calendar: calendar.name }, { callId });
+    expect(booked.ok).toBe(true);
+    expect(booked.data.booking_id).toBe(held.data.hold_id);
+  });
+
   it("says what is wrong with a slot outside the rules, writing nothing", async () => {
     const { rig, calendar } = await setUp({ business_hours: { monday: [["09:00", "17:00"]] }, time_zone: "America/Phoenix" });
     const answer = await callTool(rig, "book_appointment", { start: "2020-01-01T10:00:00Z", name: "Past", calendar: calendar.name });
@@ -296,6 +313,56 @@ describe("who may see and change a booking", () => {
     expect(mine.data.bookings.map((b: { booking_id: string }) => b.booking_id)).toEqual([booked.data.booking_id]);
     const cancelled = await callTool(rig, "cancel_appointment", { booking_id: booked.data.booking_id }, { customerNumber: null, callId });
     expect(cancelled.ok).toBe(true);
+  });
+
+  it("tells callers apart by their whole number: +44 20 7946 0958 neither finds nor cancels the booking of +1 207 946 0958", async () => {
+    const { rig, calendar } = await setUp();
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(11, 2)), name: "Maine Caller", calendar: calendar.name }, { customerNumber: "+1 207 946 0958" });
+    expect(booked.ok).toBe(true);
+
+    const london = { customerNumber: "+44 20 7946 0958" };
+    const found = await callTool(rig, "find_booking", {}, london);
+    expect(found.data.bookings).toEqual([]);
+    const named = await callTool(rig, "cancel_appointment", { booking_id: booked.data.booking_id }, london);
+    expect(named.ok).toBe(false);
+    const unnamed = await callTool(rig, "cancel_appointment", {}, london);
+    expect(unnamed.ok).toBe(false);
+    const moved = await callTool(rig, "reschedule_appointment", { booking_id: booked.data.booking_id, new_start: iso(slotStart(11, 6)) }, london);
+    expect(moved.ok).toBe(false);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["confirmed"]);
+
+    const owner = await callTool(rig, "find_booking", {}, { customerNumber: "+12079460958" });
+    expect(owner.data.bookings.map((b: { booking_id: string }) => b.booking_id)).toContain(booked.data.booking_id);
+    expect((await claimsOf(calendar.id))[0]?.caller_phone).toBe("+12079460958");
+  });
+
+  it("never takes a caller ID that is not a valid number for anybody's identity", async () => {
+    const { rig, calendar } = await setUp();
+    // 555 is no area code: the number has the right length and cannot exist.
+    const invalid = "+1 555 555 0142";
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(11, 10)), name: "No Number", calendar: calendar.name }, { customerNumber: invalid });
+    expect(booked.ok).toBe(true);
+    const found = await callTool(rig, "find_booking", {}, { customerNumber: invalid });
+    expect(found.data.bookings).toEqual([]);
+    expect(found.say).toMatch(/can't see your number on this call/);
+    const cancelled = await callTool(rig, "cancel_appointment", { booking_id: booked.data.booking_id }, { customerNumber: invalid });
+    expect(cancelled.ok).toBe(false);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["confirmed"]);
+  });
+
+  it("reads a number without a country code in the calendar's region and keeps its E.164 form", async () => {
+    const assistantId = `asst-${randomUUID()}`;
+    const { rig, calendar } = await setUp({ phone_region: "GB", assistant_ids: [assistantId] });
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(11, 14)), name: "London Caller" }, { customerNumber: "020 7946 0959", assistantId });
+    expect(booked.ok).toBe(true);
+    expect((await claimsOf(calendar.id))[0]?.caller_phone).toBe("+442079460959");
+    for (const customerNumber of ["+44 20 7946 0959", "020 7946 0959"]) {
+      const found = await callTool(rig, "find_booking", {}, { customerNumber, assistantId });
+      expect(found.data.bookings.map((b: { booking_id: string }) => b.booking_id), customerNumber).toContain(booked.data.booking_id);
+    }
+    // The same digits from a North American calendar's call are a North American number: someone else.
+    const elsewhere = await callTool(rig, "find_booking", {}, { customerNumber: "2079460959" });
+    expect(elsewhere.data.bookings).toEqual([]);
   });
 
   it("keeps the calling number as the owner and a different contact number in the notes", async () => {

@@ -3,7 +3,7 @@
  * cold start), one small Postgres pool per worker, reused across requests (config.toml's
  * `policy = "per_worker"`), and the handlers of shared/http/functions.ts.
  */
-import { readSlotlineEnv, databaseUrlOf } from "../../../shared/config.ts";
+import { ConfigError, readSlotlineEnv, databaseUrlOf, type SlotlineEnv } from "../../../shared/config.ts";
 import { slotlineFunctions, type FunctionName, type Handler } from "../../../shared/http/functions.ts";
 import { slotlineServices } from "../../../shared/services.ts";
 import { connectPostgres } from "../../../shared/store/postgres-ledger.ts";
@@ -16,7 +16,7 @@ const edgeRuntime = (globalThis as { EdgeRuntime?: { waitUntil(work: Promise<unk
 
 export function slotline(): { functions: Record<FunctionName, Handler> } {
   if (built) return built;
-  const env = readSlotlineEnv(Deno.env.toObject());
+  const env = settingsOrRefuse();
   if (!env.VAPI_SECRET && !env.VAPI_HMAC_SECRET) {
     console.warn("Slotline: neither VAPI_SECRET nor VAPI_HMAC_SECRET is set, so anyone who knows this URL can call the tools. Set one with `supabase secrets set`.");
   }
@@ -39,6 +39,7 @@ export function slotline(): { functions: Record<FunctionName, Handler> } {
     log: env.LOG_LEVEL === "silent" ? null : undefined,
     metrics: { waitUntil: edgeRuntime ? (work) => edgeRuntime.waitUntil(work) : undefined },
     metricsToken: env.METRICS_TOKEN,
+    healthToken: env.HEALTH_TOKEN,
   });
   // A worker being shut down writes what it counted since its last write.
   addEventListener("beforeunload", () => {
@@ -47,4 +48,20 @@ export function slotline(): { functions: Record<FunctionName, Handler> } {
   });
   built = { functions: slotlineFunctions(services) };
   return built;
+}
+
+/**
+ * The settings, or a refusal to start: a function with a setting that cannot work (a VAPI_SECRET of
+ * spaces would turn authentication off) must not serve. The problems go to the function's logs, named
+ * and explained, before the error stops the worker (Supabase then answers 503 until they are fixed).
+ */
+function settingsOrRefuse(): SlotlineEnv {
+  try {
+    return readSlotlineEnv(Deno.env.toObject());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Slotline refuses to start. ${error.message}\nFix them with \`supabase secrets set NAME=value\` (locally: supabase/functions/.env), then call the function again.`);
+    }
+    throw error;
+  }
 }

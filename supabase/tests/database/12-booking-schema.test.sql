@@ -37,8 +37,8 @@ select is(
       and not attisdropped) @> array['calendar_event_removed_at'],
   true,
   'Every answer of the API should carry when the claim''s calendar event was removed');
-select has_index('slotline', 'slot_claims', 'slot_claims_caller_phone_key_idx',
-  'Finding bookings by phone should have an index on the last ten digits of the caller''s number');
+select has_index('slotline', 'slot_claims', 'slot_claims_caller_phone_idx',
+  'Finding bookings by phone should have an index on the caller''s number as stored (E.164)');
 select has_index('slotline', 'slot_claims', 'slot_claims_event_to_remove_idx',
   'The reconciler''s events to remove should have an index of their own');
 
