@@ -44,6 +44,8 @@ export interface ServerConfig {
   toolBudgetMs: number | undefined;
   metricsToken: string | undefined;
   healthToken: string | undefined;
+  /** GOOGLE_WEBHOOK_URL: where Google's push notifications for the calendar mirror go (a tunnel to google-webhook). */
+  googleWebhookUrl: string | undefined;
   logLevel: LogLevel;
 }
 
@@ -159,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     toolBudgetMs: e.TOOL_BUDGET_MS,
     metricsToken: e.METRICS_TOKEN,
     healthToken: e.HEALTH_TOKEN,
+    googleWebhookUrl: e.GOOGLE_WEBHOOK_URL,
     logLevel: e.LOG_LEVEL ?? "info",
   };
 }

@@ -8,6 +8,7 @@
  */
 import { join, resolve } from "node:path";
 import { Temporal } from "@js-temporal/polyfill";
+import { maintainMirrors } from "../shared/booking/mirror.ts";
 import { reconcile } from "../shared/booking/reconcile.ts";
 import { slotlineFunctions } from "../shared/http/functions.ts";
 import { slotlineServices } from "../shared/services.ts";
@@ -81,6 +82,7 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     toolBudgetMs: config.toolBudgetMs,
     metricsToken: config.metricsToken,
     healthToken: config.healthToken,
+    googleWebhookUrl: config.googleWebhookUrl,
     log: config.logLevel === "silent" || config.logLevel === "warn" || config.logLevel === "error" ? null : undefined,
   });
   const functions = slotlineFunctions(services);
@@ -91,10 +93,16 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
       const budget = { deadline: Date.now() + 20_000 };
       await services.deps.ledger.sweepExpiredClaims();
       await reconcile(services.deps, {}, budget);
+      // Google calendars' mirrors: synced every pass (Google cannot reach a laptop with notifications
+      // unless GOOGLE_WEBHOOK_URL names a tunnel to it), channels opened and renewed when it does.
+      if (services.mirror) {
+        await maintainMirrors(services.mirror, await services.deps.ledger.listCalendars(), { webhookUrl: config.googleWebhookUrl }, budget);
+      }
     })().catch((error: unknown) => say(`  housekeeping failed: ${error instanceof Error ? error.message : String(error)}`));
   const housekeeping = setInterval(housekeep, HOUSEKEEPING_MS);
   housekeeping.unref();
-
+  // The mirrors start empty: the first sync now, not a minute from now.
+  if (services.mirror) housekeep();
 
   const calendars = await services.deps.ledger.listCalendars();
   say(`Slotline is listening on ${host.listening}`);

@@ -66,6 +66,14 @@ export const slotlineEnvSchema = z.object({
   /** Point the Google client elsewhere (the emulator in tests). */
   GOOGLE_CALENDAR_BASE_URL: optional(httpUrl),
   GOOGLE_TOKEN_URL: optional(httpUrl),
+  /**
+   * The public https address of the google-webhook function, e.g.
+   * https://<ref>.supabase.co/functions/v1/google-webhook: push channels send Google's change
+   * notifications there. Unset: the calendar mirror is kept by the periodic sync alone.
+   */
+  GOOGLE_WEBHOOK_URL: optional(
+    z.url({ protocol: /^https$/, error: "must be the https address of the google-webhook function, e.g. https://<ref>.supabase.co/functions/v1/google-webhook (Google only calls https)" }),
+  ),
   REDIS_URL: optional(z.string().refine((value) => /^rediss?:\/\/.+/.test(value), { message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379" })),
   VAPI_SECRET: secret,
   VAPI_HMAC_SECRET: secret,

@@ -14,6 +14,7 @@ import { jsonLineLog, observers, type ToolCallObserver } from "./observability/t
 import { localCalendar } from "./store/local-calendar.ts";
 import { postgresMetricsStore } from "./store/metrics-store.ts";
 import { postgresLedger, type Sql } from "./store/postgres-ledger.ts";
+import { postgresMirrorStore } from "./store/mirror-store.ts";
 
 /** How long health reuses its last look at Google Calendar (its free/busy call costs quota). */
 export const CALENDAR_PROBE_CACHE_MS = 30_000;
@@ -43,6 +44,12 @@ export interface ServiceSettings {
   metricsToken?: string | undefined;
   /** HEALTH_TOKEN: the Bearer token that gets health's detailed answer; without it health says only ok/degraded/down. */
   healthToken?: string | undefined;
+  /**
+   * GOOGLE_WEBHOOK_URL: the public address of the google-webhook function. With it, the periodic pass
+   * opens push channels so Google tells us of changes at once; without it, the mirror is kept by the
+   * periodic sync alone (local development: Google cannot reach us).
+   */
+  googleWebhookUrl?: string | undefined;
   /** Test clocks; default the real time. */
   now?: () => Temporal.Instant;
 }
@@ -74,8 +81,10 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
         },
       })
     : undefined;
+  const mirror = postgresMirrorStore(settings.sql);
   const deps: BookingDeps = {
     ledger: postgresLedger(settings.sql),
+    mirror,
     providers: { local: localCalendar(settings.sql), google },
     now: settings.now ?? (() => Temporal.Now.instant()),
     precheck: settings.redis ? redisPrecheck(settings.redis, metrics ? { onOutcome: metrics.precheck } : {}) : undefined,
@@ -116,6 +125,8 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     observe: observers(log === undefined ? undefined : jsonLineLog(log), settings.observe, metrics?.toolCall),
     metrics,
     metricsToken: settings.metricsToken,
+    mirror: google ? { mirror, google, now: deps.now } : undefined,
+    googleWebhookUrl: settings.googleWebhookUrl,
     healthToken: settings.healthToken,
     describe: {
       database: settings.databaseLabel ?? "postgres",

@@ -8,6 +8,7 @@ import { findAvailableSlots, horizonEnd, type SlotSearchResult } from "../availa
 import type { BusyInterval } from "../calendar/provider.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
+import { mirrorIsFresh } from "./mirror.ts";
 import { calendarTrouble } from "./speech.ts";
 
 export interface SlotQuery {
@@ -53,27 +54,49 @@ export async function searchSlots(deps: BookingDeps, calendar: ResolvedCalendar,
   const from = Temporal.Instant.fromEpochMilliseconds(fromMs);
   const to = Temporal.Instant.fromEpochMilliseconds(Math.max(toMs, fromMs + slotMs));
 
-  const [busy, claims] = await Promise.all([
-    calendar.provider.freeBusy([calendar.providerCalendarId], from, to, {
-      deadline: budget.deadline,
-      allowCached: query.allowCached ?? true,
-    }),
-    deps.ledger.claimsOverlapping(calendar.record.id, from, to),
-  ]);
-  const known = busy.get(calendar.providerCalendarId);
-  if (!known || !known.ok) return { ok: false, say: calendarTrouble(), reason: "calendar-unavailable" };
+  const known = await busyTime(deps, calendar, from, to, query.allowCached ?? true, budget);
+  if (!known) return { ok: false, say: calendarTrouble(), reason: "calendar-unavailable" };
   const result = findAvailableSlots({
     settings,
     now,
     window: query.window,
     busy: known.busy,
-    claims: claims.map((claim) => ({ start: claim.start, end: claim.end })),
+    claims: known.claims,
     callerZone: query.callerZone,
     nameCallerZone: query.nameCallerZone ?? false,
     durationMinutes: query.durationMinutes,
     limit: query.limit ?? 3,
   });
   return { ok: true, result, busy: known.busy };
+}
+
+/**
+ * The calendar's busy time and the ledger's active claims over [from, to). A Google calendar whose
+ * mirror is fresh is answered by Postgres alone, in one statement (claims and mirror); otherwise the
+ * provider is asked (Google's free/busy, possibly cached; the local calendar's own table) beside the
+ * claims. Undefined when the calendar cannot tell: never "free".
+ */
+async function busyTime(
+  deps: BookingDeps,
+  calendar: ResolvedCalendar,
+  from: Temporal.Instant,
+  to: Temporal.Instant,
+  allowCached: boolean,
+  budget: Budget,
+): Promise<{ busy: BusyInterval[]; claims: BusyInterval[] } | undefined> {
+  if (calendar.record.provider === "google" && deps.mirror) {
+    const stored = await deps.mirror.busyAndClaims(calendar.record.id, from, to);
+    if (mirrorIsFresh(stored.mirror, deps.now())) return { busy: stored.external, claims: stored.claims };
+    const answer = await calendar.provider.freeBusy([calendar.providerCalendarId], from, to, { deadline: budget.deadline, allowCached });
+    const known = answer.get(calendar.providerCalendarId);
+    return known?.ok ? { busy: known.busy, claims: stored.claims } : undefined;
+  }
+  const [answer, claims] = await Promise.all([
+    calendar.provider.freeBusy([calendar.providerCalendarId], from, to, { deadline: budget.deadline, allowCached }),
+    deps.ledger.claimsOverlapping(calendar.record.id, from, to),
+  ]);
+  const known = answer.get(calendar.providerCalendarId);
+  return known?.ok ? { busy: known.busy, claims: claims.map((claim) => ({ start: claim.start, end: claim.end })) } : undefined;
 }
 
 /** What the alternatives after a lost slot depend on: the calendar, the caller's clock, the length. */

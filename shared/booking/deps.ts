@@ -5,6 +5,7 @@
 import type { Temporal } from "@js-temporal/polyfill";
 import type { CalendarProvider } from "../calendar/provider.ts";
 import type { Ledger } from "../store/ledger.ts";
+import type { MirrorStore } from "../store/mirror-store.ts";
 import type { SlotPrecheck } from "./precheck.ts";
 
 export interface BookingDeps {
@@ -14,6 +15,11 @@ export interface BookingDeps {
   now: () => Temporal.Instant;
   /** Optional fast "someone is booking this exact slot right now" check (Redis). */
   precheck?: SlotPrecheck | undefined;
+  /**
+   * The calendar mirror (Google calendars' busy time in Postgres). When a calendar's mirror is fresh,
+   * availability comes from it alone; absent, Google is asked every time.
+   */
+  mirror?: MirrorStore | undefined;
   /** How long a calendar list is reused before it is read again; default 30 000 ms. */
   calendarCacheMs?: number;
 }

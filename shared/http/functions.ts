@@ -4,12 +4,14 @@
  * Node server of `npm start` (which serves them all).
  */
 import type { BookingDeps } from "../booking/deps.ts";
+import { maintainMirrors, type MirrorDeps } from "../booking/mirror.ts";
 import { reconcile } from "../booking/reconcile.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { ToolCallObserver } from "../observability/tool-calls.ts";
 import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
 import { json, readBody } from "./body.ts";
+import { googleWebhookHandler } from "./google-webhook.ts";
 import { healthHandler, type HealthProbe } from "./health.ts";
 import { metricsHandler } from "./metrics.ts";
 import { CALENDAR_NAME, readQuery, WHOLE_SECONDS } from "./query.ts";
@@ -34,9 +36,13 @@ export interface SlotlineServices {
   describe?: Record<string, string>;
   toolBudgetMs?: number | undefined;
   clock?: () => number;
+  /** The calendar mirror's sync (Google configured); undefined without Google. */
+  mirror?: MirrorDeps | undefined;
+  /** GOOGLE_WEBHOOK_URL: where push channels send notifications; without it, periodic sync only. */
+  googleWebhookUrl?: string | undefined;
 }
 
-export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics"] as const;
+export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics", "google-webhook"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
@@ -53,6 +59,9 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
     health: healthHandler({ probes: services.probes, token: services.healthToken, ...(services.describe ? { describe: services.describe } : {}) }),
     reconcile: reconcileHandler(services),
     metrics: metricsHandler({ metrics: services.metrics, token: services.metricsToken }),
+    "google-webhook": services.mirror
+      ? googleWebhookHandler({ mirror: services.mirror, ledger: services.deps.ledger, ...(services.clock ? { clock: services.clock } : {}) })
+      : async () => json({ error: "Google Calendar is not configured here (GOOGLE_SERVICE_ACCOUNT_JSON)." }, 404),
   };
 }
 
@@ -91,6 +100,12 @@ export function reconcileHandler(services: SlotlineServices): Handler {
         { pendingForSeconds, ...(lateWriteGraceSeconds !== undefined ? { lateWriteGraceSeconds } : {}), ...(calendarId ? { calendarId } : {}) },
         budget,
       );
+      // The scheduled pass (no calendar named) also keeps the calendar mirrors and their channels.
+      if (calendarId === undefined && services.mirror) {
+        const calendars = await services.deps.ledger.listCalendars();
+        const mirror = await maintainMirrors(services.mirror, calendars, { webhookUrl: services.googleWebhookUrl }, budget);
+        return json({ ...report, mirror });
+      }
       return json(report);
     } catch (error) {
       // The next scheduled pass tries again; say why this one could not run.

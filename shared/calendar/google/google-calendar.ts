@@ -19,7 +19,9 @@ import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "
 import { MAX_FREEBUSY_CALENDARS, chunk, mergeBusy, splitRange } from "./free-busy-window.ts";
 import { calendarErrorFromFreeBusyReason } from "./google-error.ts";
 import { googleRequest, type GoogleRequestContext, type GoogleRequestEvent, type RetryPolicy } from "./google-request.ts";
+import { googleEventSync, type GoogleEventSync } from "./event-sync.ts";
 import {
+  CLAIM_ID_PROPERTY,
   freeBusyResponseSchema,
   googleEventListSchema,
   googleEventSchema,
@@ -28,8 +30,7 @@ import {
 
 /** Where the Calendar API lives at Google. */
 export const GOOGLE_CALENDAR_BASE_URL = "https://www.googleapis.com/calendar/v3";
-/** The private extended property that marks an event as ours. */
-export const CLAIM_ID_PROPERTY = "slotlineClaimId";
+export { CLAIM_ID_PROPERTY };
 
 export interface GoogleCalendarConfig {
   /** Service-account key file: JSON text, base64 of it, or parsed. */
@@ -63,8 +64,8 @@ export interface GoogleCalendarConfig {
   onEvent?: ((event: GoogleRequestEvent) => void) | undefined;
 }
 
-/** The provider plus what only Google has. */
-export interface GoogleCalendarProvider extends CalendarProvider {
+/** The provider plus what only Google has: the mirror's sync and push channels among it. */
+export interface GoogleCalendarProvider extends CalendarProvider, GoogleEventSync {
   readonly kind: "google";
   /** Drops cached free/busy for a calendar (a push notification said it changed). */
   invalidateFreeBusy(calendarId?: string): void;
@@ -310,6 +311,7 @@ export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalend
 
   return {
     kind: "google",
+    ...googleEventSync(ctx),
     invalidateFreeBusy,
 
     async freeBusy(calendarIds, from, to, options = {}) {

@@ -4,6 +4,9 @@
  */
 import { z } from "zod";
 
+/** The private extended property that marks an event as ours: it carries the claim id. */
+export const CLAIM_ID_PROPERTY = "slotlineClaimId";
+
 /** OAuth token endpoint success body. */
 export const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
@@ -39,6 +42,9 @@ export const googleEventSchema = z.object({
   start: eventTimeSchema.optional(),
   end: eventTimeSchema.optional(),
   transparency: z.enum(["opaque", "transparent"]).optional(),
+  // Instances of a recurring event (singleEvents=true) name the event they repeat.
+  recurringEventId: z.string().optional(),
+  updated: z.string().optional(),
   extendedProperties: z
     .object({
       private: z.record(z.string(), z.string()).optional(),
@@ -52,7 +58,18 @@ export type GoogleEvent = z.infer<typeof googleEventSchema>;
 export const googleEventListSchema = z.object({
   items: z.array(googleEventSchema).default([]),
   nextPageToken: z.string().optional(),
+  // Only on the last page of a list: where the next incremental sync starts.
+  nextSyncToken: z.string().optional(),
   timeZone: z.string().optional(),
+});
+
+/** A push channel (api#channel), as events.watch answers. `expiration` is epoch ms as a string. */
+export const googleChannelSchema = z.object({
+  id: z.string(),
+  resourceId: z.string(),
+  resourceUri: z.string().optional(),
+  token: z.string().optional(),
+  expiration: z.union([z.string().regex(/^\d+$/), z.number()]),
 });
 
 /** freeBusy.query answer (calendar#freeBusy). */

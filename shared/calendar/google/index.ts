@@ -7,6 +7,7 @@
  */
 export { createGoogleCalendar, CLAIM_ID_PROPERTY, GOOGLE_CALENDAR_BASE_URL, toCalendarEvent } from "./google-calendar.ts";
 export type { GoogleCalendarConfig, GoogleCalendarProvider } from "./google-calendar.ts";
+export type { GoogleEventSync, SyncedEvent, SyncPage, SyncRequest, WatchChannel, WatchRequest } from "./event-sync.ts";
 export { createAccessTokenSource, CALENDAR_SCOPE, GOOGLE_TOKEN_URL } from "./access-token.ts";
 export type { AccessTokenSource, AccessTokenSourceConfig } from "./access-token.ts";
 export { parseServiceAccountCredentials } from "./credentials.ts";

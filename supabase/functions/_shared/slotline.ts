@@ -40,6 +40,7 @@ export function slotline(): { functions: Record<FunctionName, Handler> } {
     metrics: { waitUntil: edgeRuntime ? (work) => edgeRuntime.waitUntil(work) : undefined },
     metricsToken: env.METRICS_TOKEN,
     healthToken: env.HEALTH_TOKEN,
+    googleWebhookUrl: env.GOOGLE_WEBHOOK_URL,
   });
   // A worker being shut down writes what it counted since its last write.
   addEventListener("beforeunload", () => {

@@ -1,0 +1,228 @@
+/**
+ * The calendar mirror, kept up to date: each Google calendar's events copied into Postgres by
+ * incremental sync (events.list with a syncToken; a full sync when there is none or Google answers 410),
+ * triggered by push notifications (the google-webhook function) and by a periodic pass (the reconcile
+ * job), which also opens and renews the push channels. Our own events (ids derived from claim ids) are
+ * not mirrored as external busy time: the ledger knows them.
+ *
+ * Availability reads the mirror instead of asking Google while it is fresh (`mirrorIsFresh`), and
+ * claim_slot refuses a slot that overlaps a mirrored event in its own transaction.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+import { claimIdForEventId } from "../calendar/event-id.ts";
+import { CalendarError, isCalendarError } from "../calendar/errors.ts";
+import type { GoogleEventSync, SyncedEvent } from "../calendar/google/event-sync.ts";
+import { isLedgerError } from "../store/errors.ts";
+import type { CalendarRecord } from "../store/ledger.ts";
+import type { MirrorEvent, MirrorStore } from "../store/mirror-store.ts";
+import type { Budget } from "./deps.ts";
+
+/**
+ * The mirror answers availability questions while its last sync finished less than this long ago and
+ * no notification of a change is waiting. The periodic sync runs every minute; the slack covers one
+ * late run.
+ */
+export const MIRROR_MAX_AGE_SECONDS = 90;
+/** A full sync leaves out events that ended more than a day ago: they can never block a slot again. */
+const FULL_SYNC_LOOKBACK_HOURS = 24;
+/** Channels are asked for this long (Google grants at most about a week for events) and renewed a day early. */
+export const CHANNEL_TTL_SECONDS = 7 * 24 * 3600;
+export const CHANNEL_RENEW_MARGIN_SECONDS = 24 * 3600;
+/** A sync that notices more changes arrived meanwhile goes round again, at most this often. */
+const MAX_ROUNDS = 3;
+
+export interface MirrorDeps {
+  mirror: MirrorStore;
+  google: GoogleEventSync;
+  now: () => Temporal.Instant;
+  /** Random ids and tokens for channels; default crypto.randomUUID and 32 random bytes. */
+  randomId?: () => string;
+  randomToken?: () => string;
+}
+
+export type SyncOutcome =
+  | { kind: "synced"; full: boolean; applied: number; rounds: number }
+  /** Another instance holds the lease; it was asked to go round once more. */
+  | { kind: "busy" }
+  | { kind: "failed"; error: string };
+
+/**
+ * Is this event one of ours (written by a booking)? Its id is derived from a claim id and it carries
+ * that claim id as a private property; both must agree. The id's shape alone proves nothing (Google's
+ * own ids are base32hex of the same length), and a copy of our event made in Google keeps the
+ * property but gets a new id: that copy is the business's, and busy.
+ */
+function isOurs(event: SyncedEvent): boolean {
+  return event.claimId !== undefined && claimIdForEventId(event.id) === event.claimId;
+}
+
+function mirrorEventOf(event: SyncedEvent): MirrorEvent {
+  return {
+    id: event.id,
+    status: event.status,
+    start: event.start,
+    end: event.end,
+    transparent: event.transparent,
+    allDay: event.allDay,
+    recurringEventId: event.recurringEventId,
+    updated: event.updated,
+  };
+}
+
+/**
+ * Brings one calendar's mirror up to date. Safe to call from anywhere at any time: one sync per
+ * calendar runs at a time across instances (a lease in Postgres), and a call that finds one running
+ * asks it to go round once more instead of syncing twice.
+ *
+ * @example
+ * const outcome = await syncCalendarMirror(mirrorDeps, calendar, { deadline: Date.now() + 20_000 });
+ */
+export async function syncCalendarMirror(deps: MirrorDeps, calendar: CalendarRecord, budget: Budget): Promise<SyncOutcome> {
+  const googleId = calendar.googleCalendarId;
+  if (calendar.provider !== "google" || googleId === null) return { kind: "failed", error: "not a Google calendar" };
+  let applied = 0;
+  let full = false;
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const lease = await deps.mirror.beginSync(calendar.id, Math.ceil(Math.max(budget.deadline - deps.now().epochMilliseconds, 1000) / 1000) + 5);
+    if (!lease.acquired) return round === 1 ? { kind: "busy" } : { kind: "synced", full, applied, rounds: round - 1 };
+    try {
+      const pass = await syncPass(deps, calendar.id, googleId, lease.syncToken, budget);
+      applied += pass.applied;
+      full ||= pass.full;
+      const again = await deps.mirror.finishSync(calendar.id, pass.nextSyncToken, pass.full);
+      if (!again || round === MAX_ROUNDS) return { kind: "synced", full, applied, rounds: round };
+    } catch (error) {
+      if (!isCalendarError(error) && !isLedgerError(error)) throw error;
+      // 410 Gone: the token expired (or Google wants a full sync); the next pass starts from scratch.
+      const expired = isCalendarError(error) && error.kind === "gone";
+      await deps.mirror.failSync(calendar.id, `${error.name}: ${error.message}`, expired).catch(() => {});
+      if (expired && round < MAX_ROUNDS) continue;
+      return { kind: "failed", error: error.message };
+    }
+  }
+  return { kind: "synced", full, applied, rounds: MAX_ROUNDS };
+}
+
+/** Every page of one full or incremental listing, applied as it arrives. */
+async function syncPass(
+  deps: MirrorDeps,
+  calendarId: string,
+  googleId: string,
+  syncToken: string | null,
+  budget: Budget,
+): Promise<{ full: boolean; applied: number; nextSyncToken: string }> {
+  const full = syncToken === null;
+  const timeMin = full ? deps.now().subtract({ hours: FULL_SYNC_LOOKBACK_HOURS }) : undefined;
+  let pageToken: string | undefined;
+  let applied = 0;
+  for (;;) {
+    const page = await deps.google.listChanges(
+      googleId,
+      { ...(syncToken === null ? { timeMin } : { syncToken }), ...(pageToken ? { pageToken } : {}) },
+      { deadline: budget.deadline },
+    );
+    const external = page.events.filter((event) => !isOurs(event)).map(mirrorEventOf);
+    applied += await deps.mirror.applyEvents(calendarId, external);
+    if (page.nextPageToken) {
+      pageToken = page.nextPageToken;
+      continue;
+    }
+    if (!page.nextSyncToken) throw new CalendarError("invalid-response", "events.list: the last page carried no nextSyncToken");
+    return { full, applied, nextSyncToken: page.nextSyncToken };
+  }
+}
+
+/**
+ * Whether availability may come from the mirror alone: synced within MIRROR_MAX_AGE_SECONDS, and no
+ * notification of a change that a finished sync has not yet applied.
+ */
+export function mirrorIsFresh(
+  state: { syncedAt: Temporal.Instant | null; syncRequestedAt: Temporal.Instant | null },
+  now: Temporal.Instant,
+  maxAgeSeconds = MIRROR_MAX_AGE_SECONDS,
+): boolean {
+  if (state.syncedAt === null) return false;
+  if (now.since(state.syncedAt).total("seconds") > maxAgeSeconds) return false;
+  return state.syncRequestedAt === null || state.syncRequestedAt.epochMilliseconds < state.syncedAt.epochMilliseconds;
+}
+
+export interface MaintenanceReport {
+  synced: number;
+  failed: number;
+  channelsOpened: number;
+  channelFailures: number;
+}
+
+/**
+ * The periodic pass (reconcile job, `npm start` housekeeping): syncs every Google calendar whose mirror
+ * is due, and, when a webhook address is configured, opens or renews its push channel.
+ *
+ * @example
+ * await maintainMirrors(mirrorDeps, calendars, { webhookUrl: "https://<ref>.supabase.co/functions/v1/google-webhook" }, { deadline });
+ */
+export async function maintainMirrors(
+  deps: MirrorDeps,
+  calendars: readonly CalendarRecord[],
+  options: { webhookUrl?: string | undefined; maxAgeSeconds?: number },
+  budget: Budget,
+): Promise<MaintenanceReport> {
+  const report: MaintenanceReport = { synced: 0, failed: 0, channelsOpened: 0, channelFailures: 0 };
+  const byId = new Map(calendars.map((calendar) => [calendar.id, calendar]));
+  // Due "now" means older than the periodic interval, with a little slack so that a pass every minute
+  // always finds the calendars it synced a minute ago.
+  const work = await deps.mirror.work(Math.max((options.maxAgeSeconds ?? 60) - 5, 0), CHANNEL_RENEW_MARGIN_SECONDS);
+  await Promise.all(
+    work.map(async (item) => {
+      const calendar = byId.get(item.calendarId);
+      if (!calendar) return;
+      if (item.needsSync) {
+        const outcome = await syncCalendarMirror(deps, calendar, budget);
+        if (outcome.kind === "synced") report.synced++;
+        else if (outcome.kind === "failed") report.failed++;
+      }
+      if (item.needsChannel && options.webhookUrl) {
+        try {
+          await renewChannel(deps, calendar, options.webhookUrl, budget);
+          report.channelsOpened++;
+        } catch (error) {
+          if (!isCalendarError(error) && !isLedgerError(error)) throw error;
+          report.channelFailures++;
+        }
+      }
+    }),
+  );
+  return report;
+}
+
+/** Opens a new push channel for the calendar, records it, then stops the one it replaces. */
+export async function renewChannel(deps: MirrorDeps, calendar: CalendarRecord, webhookUrl: string, budget: Budget): Promise<void> {
+  const googleId = calendar.googleCalendarId;
+  if (googleId === null) return;
+  const previous = await deps.mirror.state(calendar.id);
+  const id = (deps.randomId ?? (() => crypto.randomUUID()))();
+  const token = (deps.randomToken ?? randomToken)();
+  const channel = await deps.google.watchEvents(googleId, { id, address: webhookUrl, token, ttlSeconds: CHANNEL_TTL_SECONDS }, { deadline: budget.deadline });
+  await deps.mirror.setChannel(calendar.id, { id: channel.id, resourceId: channel.resourceId, token, expiresAt: channel.expiresAt });
+  if (previous?.channelId && previous.channelResourceId && previous.channelId !== channel.id) {
+    await deps.google.stopChannel({ id: previous.channelId, resourceId: previous.channelResourceId }, { deadline: budget.deadline }).catch((error: unknown) => {
+      // The old channel expires by itself; its notifications are refused meanwhile (unknown channel).
+      if (!isCalendarError(error)) throw error;
+    });
+  }
+}
+
+/** Stops the calendar's push channel (a calendar removed, or switched away from Google). */
+export async function stopChannel(deps: MirrorDeps, calendarId: string, budget: Budget): Promise<void> {
+  const state = await deps.mirror.state(calendarId);
+  if (state?.channelId && state.channelResourceId) {
+    await deps.google.stopChannel({ id: state.channelId, resourceId: state.channelResourceId }, { deadline: budget.deadline });
+  }
+  await deps.mirror.setChannel(calendarId, null);
+}
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}

@@ -1,0 +1,174 @@
+/**
+ * What the calendar mirror needs from Google beyond the booking calls: events.list as full and
+ * incremental sync (syncToken, pages, recurring events expanded), and push channels (events.watch,
+ * channels.stop). See https://developers.google.com/calendar/api/guides/sync and .../push.
+ */
+import { Temporal } from "@js-temporal/polyfill";
+import { CalendarError } from "../errors.ts";
+import type { CallOptions } from "../provider.ts";
+import { googleRequest, type GoogleRequestContext } from "./google-request.ts";
+import { CLAIM_ID_PROPERTY, googleChannelSchema, googleEventListSchema, type GoogleEvent } from "./google-schemas.ts";
+
+/** One event as a sync reports it. Cancelled ones may come without times. */
+export interface SyncedEvent {
+  id: string;
+  status: "confirmed" | "tentative" | "cancelled";
+  start?: Temporal.Instant | undefined;
+  end?: Temporal.Instant | undefined;
+  transparent: boolean;
+  allDay: boolean;
+  recurringEventId?: string | undefined;
+  updated?: Temporal.Instant | undefined;
+  /** Our claim id, when the event is one of ours. */
+  claimId?: string | undefined;
+}
+
+export interface SyncPage {
+  events: SyncedEvent[];
+  nextPageToken?: string | undefined;
+  /** On the last page only: where the next incremental sync starts. */
+  nextSyncToken?: string | undefined;
+}
+
+export interface SyncRequest {
+  /** Continue from this token (incremental); without it, a full sync from `timeMin`. */
+  syncToken?: string | undefined;
+  pageToken?: string | undefined;
+  /** Full sync only: events that end before this are left out (Google's own sync guide does the same). */
+  timeMin?: Temporal.Instant | undefined;
+}
+
+export interface WatchRequest {
+  /** Our channel id (a UUID), unique per channel. */
+  id: string;
+  /** The HTTPS address Google POSTs notifications to. */
+  address: string;
+  /** Sent back in X-Goog-Channel-Token with every notification: how the webhook knows it is Google. */
+  token: string;
+  /** Requested lifetime; Google may grant less. */
+  ttlSeconds?: number;
+}
+
+export interface WatchChannel {
+  id: string;
+  resourceId: string;
+  expiresAt: Temporal.Instant;
+}
+
+export interface GoogleEventSync {
+  /** One page of events.list, full or incremental. A 410 (sync token expired) is a CalendarError "gone". */
+  listChanges(calendarId: string, request: SyncRequest, options?: CallOptions): Promise<SyncPage>;
+  watchEvents(calendarId: string, request: WatchRequest, options?: CallOptions): Promise<WatchChannel>;
+  /** Stops a channel; one Google no longer knows is already stopped. */
+  stopChannel(channel: { id: string; resourceId: string }, options?: CallOptions): Promise<void>;
+}
+
+const PAGE_SIZE = "2500";
+
+function eventTime(
+  time: { dateTime?: string | undefined; date?: string | undefined; timeZone?: string | undefined } | undefined,
+  calendarZone: string,
+): Temporal.Instant | undefined {
+  if (time?.dateTime) return Temporal.Instant.from(time.dateTime);
+  // An all-day event's date is a day of the calendar's own zone (the list's timeZone).
+  if (time?.date) return Temporal.PlainDate.from(time.date).toZonedDateTime({ timeZone: time.timeZone ?? calendarZone }).toInstant();
+  return undefined;
+}
+
+function syncedEvent(event: GoogleEvent, calendarZone: string): SyncedEvent {
+  const claimId = event.extendedProperties?.private?.[CLAIM_ID_PROPERTY];
+  let start: Temporal.Instant | undefined;
+  let end: Temporal.Instant | undefined;
+  try {
+    start = eventTime(event.start, calendarZone);
+    end = eventTime(event.end, calendarZone);
+  } catch (error) {
+    throw new CalendarError("invalid-response", `events.list: event ${event.id} has unreadable times`, { cause: error });
+  }
+  let updated: Temporal.Instant | undefined;
+  try {
+    updated = event.updated ? Temporal.Instant.from(event.updated) : undefined;
+  } catch {
+    updated = undefined;
+  }
+  return {
+    id: event.id,
+    status: event.status ?? "confirmed",
+    start,
+    end,
+    transparent: event.transparency === "transparent",
+    allDay: event.start?.date !== undefined && event.start?.dateTime === undefined,
+    recurringEventId: event.recurringEventId,
+    updated,
+    ...(claimId === undefined ? {} : { claimId }),
+  };
+}
+
+/**
+ * @example
+ * const sync = googleEventSync(ctx);
+ * const page = await sync.listChanges("shop@example.com", { syncToken }, { deadline: Date.now() + 10_000 });
+ */
+export function googleEventSync(ctx: GoogleRequestContext): GoogleEventSync {
+  return {
+    async listChanges(calendarId, request, options = {}) {
+      // singleEvents: recurring events arrive as their instances, each with its own times; the same
+      // parameter must be on every request of a sync (Google ties the token to the request's shape).
+      const query: Array<[string, string]> = [
+        ["singleEvents", "true"],
+        ["maxResults", PAGE_SIZE],
+      ];
+      if (request.syncToken) query.push(["syncToken", request.syncToken]);
+      else if (request.timeMin) query.push(["timeMin", request.timeMin.toString()]);
+      if (request.pageToken) query.push(["pageToken", request.pageToken]);
+      const { body } = await googleRequest(
+        ctx,
+        { method: "GET", path: `/calendars/${encodeURIComponent(calendarId)}/events`, query, what: "events.list" },
+        options,
+      );
+      const parsed = googleEventListSchema.safeParse(body);
+      if (!parsed.success) throw new CalendarError("invalid-response", "events.list: unexpected shape", { cause: parsed.error });
+      const zone = parsed.data.timeZone ?? "UTC";
+      return {
+        events: parsed.data.items.map((event) => syncedEvent(event, zone)),
+        nextPageToken: parsed.data.nextPageToken,
+        nextSyncToken: parsed.data.nextSyncToken,
+      };
+    },
+
+    async watchEvents(calendarId, request, options = {}) {
+      const { body } = await googleRequest(
+        ctx,
+        {
+          method: "POST",
+          path: `/calendars/${encodeURIComponent(calendarId)}/events/watch`,
+          body: {
+            id: request.id,
+            type: "web_hook",
+            address: request.address,
+            token: request.token,
+            ...(request.ttlSeconds === undefined ? {} : { params: { ttl: String(request.ttlSeconds) } }),
+          },
+          what: "events.watch",
+        },
+        options,
+      );
+      const parsed = googleChannelSchema.safeParse(body);
+      if (!parsed.success) throw new CalendarError("invalid-response", "events.watch: unexpected shape", { cause: parsed.error });
+      return {
+        id: parsed.data.id,
+        resourceId: parsed.data.resourceId,
+        expiresAt: Temporal.Instant.fromEpochMilliseconds(Number(parsed.data.expiration)),
+      };
+    },
+
+    async stopChannel(channel, options = {}) {
+      try {
+        await googleRequest(ctx, { method: "POST", path: "/channels/stop", body: { id: channel.id, resourceId: channel.resourceId }, what: "channels.stop" }, options);
+      } catch (error) {
+        if (error instanceof CalendarError && (error.kind === "not-found" || error.kind === "gone")) return;
+        throw error;
+      }
+    },
+  };
+}
