@@ -5,8 +5,10 @@
  * 2. the optional Redis pre-check sheds a stampede on one exact slot;
  * 3. `claim_slot` (or a hold's `begin_booking`) makes the row `pending`: Postgres decides the winner;
  * 4. the calendar is read again for this interval, never from cache: an event may have been added
- *    since the caller heard the slot;
- * 5. the event is written with an id derived from the claim id, so a retry cannot write a second one;
+ *    since the caller heard the slot (and the calendar mirror may not know it yet);
+ * 5. the event is written with an id derived from the claim id, so a retry cannot write a second one.
+ *    On Google, steps 4 and 5 run side by side (one round trip of latency): a foreign event found by
+ *    the recheck takes our event back. A calendar may skip step 4 while its mirror is fresh;
  * 6. `confirm_claim` stores the event id and the row is `confirmed`.
  *
  * Any failure after step 3 fails the claim and removes the event (or, when the calendar says "keep",
@@ -24,6 +26,7 @@ import { alternativesAfter } from "./availability.ts";
 import { storedCallerPhone } from "./caller-phone.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
+import { mirrorIsFresh } from "./mirror.ts";
 import { bookingSystemTrouble, calendarTrouble } from "./speech.ts";
 
 export interface BookingRequest {
@@ -237,12 +240,76 @@ async function settledOutcome(deps: BookingDeps, request: BookingRequest, claim:
 
 async function finishBooking(deps: BookingDeps, request: BookingRequest, claim: Claim, budget: Budget): Promise<BookingOutcome> {
   const { calendar } = request;
+  if (calendar.provider.otherBusyOverlaps) return finishConcurrently(deps, request, claim, budget);
+  return finishSequentially(deps, request, claim, budget);
+}
+
+/** The interval the recheck looks at: the slot and its buffers. */
+function recheckRange(request: BookingRequest, claim: Claim): { from: Temporal.Instant; to: Temporal.Instant } {
+  const { settings } = request.calendar;
+  return { from: claim.startsAt.subtract({ minutes: settings.bufferBeforeMinutes }), to: claim.endsAt.add({ minutes: settings.bufferAfterMinutes }) };
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+const settle = <T>(work: Promise<T>): Promise<Settled<T>> => work.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+
+/**
+ * Steps 4 and 5 side by side (Google): the event is written while the calendar is read again for the
+ * interval, so a booking waits for the slower of two calls, not for both in turn. The recheck lists
+ * the events over the slot and its buffers and ignores our own (this claim's id): an opaque event of
+ * anyone else means the business filled the slot since the caller heard it, and our event, written or
+ * not, is taken back. A calendar may skip the recheck while its mirror is fresh (claim_slot already
+ * refused every event the mirror knows); see docs/MIRROR.md for the window that leaves.
+ */
+async function finishConcurrently(deps: BookingDeps, request: BookingRequest, claim: Claim, budget: Budget): Promise<BookingOutcome> {
+  const { calendar } = request;
+  const eventId = eventIdForClaim(claim.id);
+  const options = { deadline: budget.deadline };
+  const { from, to } = recheckRange(request, claim);
+  const recheck = (await recheckNeeded(deps, calendar))
+    ? settle(calendar.provider.otherBusyOverlaps!(calendar.providerCalendarId, from, to, eventId, options))
+    : Promise.resolve<Settled<boolean>>({ ok: true, value: false });
+  const [written, busy] = await Promise.all([settle(calendar.provider.insertEvent(eventFor(request, claim, eventId), options)), recheck]);
+
+  if (busy.ok && busy.value) {
+    const released = await releaseClaim(deps, request, claim, "calendar-busy", true);
+    // A twin of this request confirmed the claim first: that booking stands.
+    if (released?.status === "confirmed") return settledOutcome(deps, request, released, { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS });
+    return { kind: "taken", alternatives: await alternativesAfter(deps, request, claim.startsAt, budget, false) };
+  }
+  if (!written.ok) {
+    if (!isCalendarError(written.error)) throw written.error;
+    if (written.error.kind === "conflict") return eventConflict(deps, claim);
+    return calendarFailed(deps, request, claim, written.error, true);
+  }
+  if (!busy.ok) {
+    if (!isCalendarError(busy.error)) throw busy.error;
+    // The event is written but the calendar could not be read: whether the slot was free is unknown.
+    return calendarFailed(deps, request, claim, busy.error, true);
+  }
+  return confirmBooking(deps, request, claim, written.value, budget);
+}
+
+/** Whether this booking must read the calendar again (always, unless the calendar opted out while its mirror is fresh). */
+async function recheckNeeded(deps: BookingDeps, calendar: ResolvedCalendar): Promise<boolean> {
+  if (!calendar.record.skipRecheckWhenMirrorFresh || !deps.mirror) return true;
+  const state = await deps.mirror.state(calendar.record.id).catch(() => null);
+  return state === null || !mirrorIsFresh(state, deps.now());
+}
+
+async function eventConflict(deps: BookingDeps, claim: Claim): Promise<BookingOutcome> {
+  await failClaim(deps, claim, "event-conflict");
+  return { kind: "failed", reason: "event-conflict", say: "Something went wrong writing that booking to the calendar, so nothing was booked. Shall I try another time?" };
+}
+
+/** Steps 4 then 5 (the local calendar, where both are statements in our own database). */
+async function finishSequentially(deps: BookingDeps, request: BookingRequest, claim: Claim, budget: Budget): Promise<BookingOutcome> {
+  const { calendar } = request;
   const eventId = eventIdForClaim(claim.id);
   const options = { deadline: budget.deadline };
 
   // Step 4: the calendar as it is now, for this interval and its buffers.
-  const from = claim.startsAt.subtract({ minutes: calendar.settings.bufferBeforeMinutes });
-  const to = claim.endsAt.add({ minutes: calendar.settings.bufferAfterMinutes });
+  const { from, to } = recheckRange(request, claim);
   let existing: CalendarEvent | null = null;
   try {
     const freeBusy = (await calendar.provider.freeBusy([calendar.providerCalendarId], from, to, options)).get(calendar.providerCalendarId);
@@ -269,15 +336,18 @@ async function finishBooking(deps: BookingDeps, request: BookingRequest, claim: 
       event = await calendar.provider.insertEvent(eventFor(request, claim, eventId), options);
     } catch (error) {
       if (!isCalendarError(error)) throw error;
-      if (error.kind === "conflict") {
-        await failClaim(deps, claim, "event-conflict");
-        return { kind: "failed", reason: "event-conflict", say: "Something went wrong writing that booking to the calendar, so nothing was booked. Shall I try another time?" };
-      }
+      if (error.kind === "conflict") return eventConflict(deps, claim);
       return calendarFailed(deps, request, claim, error, true);
     }
   }
 
-  // Step 6: confirm (a reschedule also cancels the booking it replaces, in the same transaction).
+  return confirmBooking(deps, request, claim, event, budget);
+}
+
+/** Step 6: confirm (a reschedule also cancels the booking it replaces, in the same transaction). */
+async function confirmBooking(deps: BookingDeps, request: BookingRequest, claim: Claim, event: CalendarEvent, budget: Budget): Promise<BookingOutcome> {
+  const { calendar } = request;
+  const eventId = eventIdForClaim(claim.id);
   try {
     const { claim: confirmed } = claim.replacesClaimId
       ? await deps.ledger.completeReschedule(claim.id, event.id)

@@ -87,6 +87,13 @@ export interface CalendarProvider {
     eventId: string,
     options?: CallOptions,
   ): Promise<"deleted" | "already-deleted" | "not-found">;
+  /**
+   * Whether an event other than `exceptEventId` makes [from, to) busy (opaque, not cancelled): the
+   * booking's recheck, run beside the insert of `exceptEventId`, which it must not mistake for someone
+   * else's. Providers whose recheck costs a round trip implement it (Google); the others are rechecked
+   * through freeBusy before the insert.
+   */
+  otherBusyOverlaps?(calendarId: string, from: Temporal.Instant, to: Temporal.Instant, exceptEventId: string, options?: CallOptions): Promise<boolean>;
   /** Our events for a claim (normally zero or one), found through the stored claim id. */
   findEventsByClaim(calendarId: string, claimId: string, options?: CallOptions): Promise<CalendarEvent[]>;
 }

@@ -108,6 +108,11 @@ export interface CalendarRecord {
   phoneNumberIds: string[];
   /** ISO 3166 region ("US", "GB") in which a caller's number without a country code is read. */
   phoneRegion: string;
+  /**
+   * Skip the booking's recheck of Google while the calendar mirror is fresh (one Google call per
+   * booking instead of two in parallel). Off by default: see docs/MIRROR.md for the window it leaves.
+   */
+  skipRecheckWhenMirrorFresh: boolean;
 }
 
 /** Which bookings `findBookings` returns: a caller's (by phone or call), upcoming from `from`. */

@@ -124,6 +124,7 @@ function calendarFrom(row: Row): CalendarRecord {
     assistantIds: texts(row.assistant_ids),
     phoneNumberIds: texts(row.phone_number_ids),
     phoneRegion: String(row.phone_region),
+    skipRecheckWhenMirrorFresh: row.skip_recheck_when_mirror_fresh === true,
   };
 }
 
@@ -143,7 +144,7 @@ async function run<T>(query: () => Promise<T>): Promise<T> {
 
 const CALENDAR_COLUMNS = `id, name, display_name, provider, google_calendar_id, time_zone, slot_minutes,
   business_hours, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, hold_seconds,
-  cancel_cutoff_minutes, on_calendar_failure, assistant_ids, phone_number_ids, phone_region`;
+  cancel_cutoff_minutes, on_calendar_failure, assistant_ids, phone_number_ids, phone_region, skip_recheck_when_mirror_fresh`;
 
 /** The Ledger over a postgres.js pool (see `connectPostgres`). */
 export function postgresLedger(sql: Sql): Ledger {

@@ -51,6 +51,13 @@ comment on table slotline.calendar_sync is
 
 alter table slotline.calendar_sync enable row level security;
 
+-- A booking rechecks Google beside its insert (one round trip of latency). A calendar may skip that
+-- recheck while its mirror is fresh: claim_slot has already refused every event the mirror knows, and
+-- what remains is an event created in Google in the seconds before its notification arrived.
+alter table slotline.calendars add column if not exists skip_recheck_when_mirror_fresh boolean not null default false;
+comment on column slotline.calendars.skip_recheck_when_mirror_fresh is
+  'Book with one Google call (no recheck) while the calendar mirror is fresh; see docs/MIRROR.md.';
+
 -- ---------------------------------------------------------------------------------------------------
 -- External busy time
 -- ---------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { callTool, iso, slotlineRig } from "../harness/slotline.ts";
 import type { EmulatorControl } from "../google-emulator/control.ts";
 import type { GoogleEmulator } from "../google-emulator/emulator.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
+import { syncCalendarMirror } from "../../shared/booking/mirror.ts";
 
 const bed = googleTestbed({ poolSize: 20 });
 let sql: Sql;
@@ -78,7 +79,8 @@ describe("booking into Google Calendar", () => {
     const calendar = await googleCalendar();
     const rig = slotlineRig(sql, { emulator });
     await control.fault({ route: "events.insert", kind: "429" });
-    await control.fault({ route: "freeBusy", kind: "503" });
+    // The recheck beside the insert is an events.list over the slot.
+    await control.fault({ route: "events.list", kind: "503" });
     const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 16)), name: "Patient Caller", calendar: calendar.name });
     expect(booked.ok).toBe(true);
     expect(await eventsIn(calendar.googleId)).toHaveLength(1);
@@ -167,5 +169,70 @@ describe("booking into Google Calendar", () => {
     const answer = await callTool(rig, "book_appointment", { start: iso(slotStart(2, 28)), name: "Not Shared", calendar: calendar.name });
     expect(answer.ok).toBe(false);
     expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["failed"]);
+  });
+});
+
+describe("the recheck beside the insert", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("writes the event while it reads the calendar again: both requests are in flight at once", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    // The recheck is held by Google for a while; the insert must reach Google during that time.
+    await control.fault({ route: "events.list", kind: "slow", ms: 600, calendarId: calendar.googleId });
+    const before = (await control.requests()).length;
+    const booking = callTool(rig, "book_appointment", { start: iso(slotStart(2, 30)), name: "Two At Once", calendar: calendar.name });
+    let seen: Awaited<ReturnType<EmulatorControl["requests"]>> = [];
+    for (const deadline = Date.now() + 5000; ; await sleep(5)) {
+      seen = (await control.requests()).slice(before);
+      if (seen.some((r) => r.route === "events.list" && r.status === 0) && seen.some((r) => r.route === "events.insert")) break;
+      if (Date.now() > deadline) throw new Error(`the insert never reached Google while the recheck was held: ${JSON.stringify(seen)}`);
+    }
+    expect((await booking).ok).toBe(true);
+    const calls = (await control.requests()).slice(before).filter((r) => r.route !== "token");
+    expect(calls.map((r) => r.route).sort()).toEqual(["events.insert", "events.list"]);
+  });
+
+  it("takes its own event back and answers taken when the recheck finds someone else's", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    const start = slotStart(2, 32);
+    const owner = await control.seedEvent(calendar.googleId, { summary: "Owner's", start: { dateTime: start.toString() }, end: { dateTime: start.add({ minutes: 30 }).toString() } });
+    const booked = await callTool(rig, "book_appointment", { start: iso(start), name: "Too Late", calendar: calendar.name });
+    expect(booked.ok).toBe(false);
+    expect(booked.say).toMatch(/^Sorry, that time was just taken\. I can offer/);
+    expect((await eventsIn(calendar.googleId)).map((e) => e.event.id)).toEqual([owner.id]);
+    const [claim] = await claimsOf(calendar.id);
+    expect([claim?.status, claim?.failure_reason]).toEqual(["failed", "calendar-busy"]);
+  });
+
+  it("ignores free (transparent) events and cancelled ones in the recheck", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    const start = slotStart(2, 34);
+    const times = { start: { dateTime: start.toString() }, end: { dateTime: start.add({ minutes: 30 }).toString() } };
+    await control.seedEvent(calendar.googleId, { summary: "Optional", transparency: "transparent", ...times });
+    await control.seedEvent(calendar.googleId, { summary: "Called off", ...times }, { cancelled: true });
+    const booked = await callTool(rig, "book_appointment", { start: iso(start), name: "Free Enough", calendar: calendar.name });
+    expect(booked.ok).toBe(true);
+  });
+
+  it("books with one Google call when the calendar skips the recheck and its mirror is fresh, and rechecks when it is stale", async () => {
+    const calendar = await googleCalendar();
+    const rig = slotlineRig(sql, { emulator });
+    await sql`update slotline.calendars set skip_recheck_when_mirror_fresh = true where id = ${calendar.id}::uuid`;
+    const record = await rig.services.deps.ledger.getCalendar({ id: calendar.id });
+    if (!record || !rig.services.mirror) throw new Error("no calendar or mirror");
+    const routes = async (work: () => Promise<unknown>) => {
+      const before = (await control.requests()).length;
+      await work();
+      return (await control.requests()).slice(before).map((r) => r.route).filter((route) => route !== "token").sort();
+    };
+
+    // Never synced: stale, so the recheck runs.
+    expect(await routes(() => callTool(rig, "book_appointment", { start: iso(slotStart(2, 36)), name: "Stale Mirror", calendar: calendar.name }))).toEqual(["events.insert", "events.list"]);
+    await syncCalendarMirror(rig.services.mirror, record, { deadline: Date.now() + 5000 });
+    expect(await routes(() => callTool(rig, "book_appointment", { start: iso(slotStart(2, 38)), name: "Fresh Mirror", calendar: calendar.name }))).toEqual(["events.insert"]);
+    expect((await claimsOf(calendar.id)).map((c) => c.status)).toEqual(["confirmed", "confirmed"]);
   });
 });

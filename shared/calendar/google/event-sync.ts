@@ -61,6 +61,8 @@ export interface GoogleEventSync {
   watchEvents(calendarId: string, request: WatchRequest, options?: CallOptions): Promise<WatchChannel>;
   /** Stops a channel; one Google no longer knows is already stopped. */
   stopChannel(channel: { id: string; resourceId: string }, options?: CallOptions): Promise<void>;
+  /** The booking's recheck: an opaque, live event other than `exceptEventId` over [from, to)? */
+  otherBusyOverlaps(calendarId: string, from: Temporal.Instant, to: Temporal.Instant, exceptEventId: string, options?: CallOptions): Promise<boolean>;
 }
 
 const PAGE_SIZE = "2500";
@@ -160,6 +162,34 @@ export function googleEventSync(ctx: GoogleRequestContext): GoogleEventSync {
         resourceId: parsed.data.resourceId,
         expiresAt: Temporal.Instant.fromEpochMilliseconds(Number(parsed.data.expiration)),
       };
+    },
+
+    async otherBusyOverlaps(calendarId, from, to, exceptEventId, options = {}) {
+      // events.list over the interval (Google's timeMin/timeMax are overlap bounds), instances expanded:
+      // unlike freeBusy, it names each event, so our own write racing this read is told apart.
+      let pageToken: string | undefined;
+      do {
+        const query: Array<[string, string]> = [
+          ["singleEvents", "true"],
+          ["timeMin", from.toString()],
+          ["timeMax", to.toString()],
+          ["maxResults", "50"],
+        ];
+        if (pageToken) query.push(["pageToken", pageToken]);
+        const { body } = await googleRequest(
+          ctx,
+          { method: "GET", path: `/calendars/${encodeURIComponent(calendarId)}/events`, query, what: "events.list" },
+          options,
+        );
+        const parsed = googleEventListSchema.safeParse(body);
+        if (!parsed.success) throw new CalendarError("invalid-response", "events.list: unexpected shape", { cause: parsed.error });
+        const busy = parsed.data.items.some(
+          (event) => event.id !== exceptEventId && event.status !== "cancelled" && event.transparency !== "transparent",
+        );
+        if (busy) return true;
+        pageToken = parsed.data.nextPageToken;
+      } while (pageToken);
+      return false;
     },
 
     async stopChannel(channel, options = {}) {
