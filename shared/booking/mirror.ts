@@ -40,8 +40,14 @@ export interface MirrorDeps {
   randomToken?: () => string;
 }
 
+/** A booking that followed its event: cancelled or moved in Google, or flagged (moved onto another booking). */
+export interface BookingFollowed {
+  claimId: string;
+  change: "cancelled" | "moved" | "conflict";
+}
+
 export type SyncOutcome =
-  | { kind: "synced"; full: boolean; applied: number; rounds: number }
+  | { kind: "synced"; full: boolean; applied: number; rounds: number; followed: BookingFollowed[] }
   /** Another instance holds the lease; it was asked to go round once more. */
   | { kind: "busy" }
   | { kind: "failed"; error: string };
@@ -54,6 +60,14 @@ export type SyncOutcome =
  */
 function isOurs(event: SyncedEvent): boolean {
   return event.claimId !== undefined && claimIdForEventId(event.id) === event.claimId;
+}
+
+/**
+ * A deleted event comes back with its id alone, without our property: one whose id could be ours goes
+ * to the bookings too (they follow it only when a confirmed booking has exactly that event id).
+ */
+function mayBeOurs(event: SyncedEvent): boolean {
+  return isOurs(event) || (event.status === "cancelled" && claimIdForEventId(event.id) !== null);
 }
 
 function mirrorEventOf(event: SyncedEvent): MirrorEvent {
@@ -82,15 +96,17 @@ export async function syncCalendarMirror(deps: MirrorDeps, calendar: CalendarRec
   if (calendar.provider !== "google" || googleId === null) return { kind: "failed", error: "not a Google calendar" };
   let applied = 0;
   let full = false;
+  const followed: BookingFollowed[] = [];
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const lease = await deps.mirror.beginSync(calendar.id, Math.ceil(Math.max(budget.deadline - deps.now().epochMilliseconds, 1000) / 1000) + 5);
-    if (!lease.acquired) return round === 1 ? { kind: "busy" } : { kind: "synced", full, applied, rounds: round - 1 };
+    if (!lease.acquired) return round === 1 ? { kind: "busy" } : { kind: "synced", full, applied, rounds: round - 1, followed };
     try {
       const pass = await syncPass(deps, calendar.id, googleId, lease.syncToken, budget);
       applied += pass.applied;
       full ||= pass.full;
+      followed.push(...pass.followed);
       const again = await deps.mirror.finishSync(calendar.id, pass.nextSyncToken, pass.full);
-      if (!again || round === MAX_ROUNDS) return { kind: "synced", full, applied, rounds: round };
+      if (!again || round === MAX_ROUNDS) return { kind: "synced", full, applied, rounds: round, followed };
     } catch (error) {
       if (!isCalendarError(error) && !isLedgerError(error)) throw error;
       // 410 Gone: the token expired (or Google wants a full sync); the next pass starts from scratch.
@@ -100,7 +116,7 @@ export async function syncCalendarMirror(deps: MirrorDeps, calendar: CalendarRec
       return { kind: "failed", error: error.message };
     }
   }
-  return { kind: "synced", full, applied, rounds: MAX_ROUNDS };
+  return { kind: "synced", full, applied, rounds: MAX_ROUNDS, followed };
 }
 
 /** Every page of one full or incremental listing, applied as it arrives. */
@@ -110,8 +126,9 @@ async function syncPass(
   googleId: string,
   syncToken: string | null,
   budget: Budget,
-): Promise<{ full: boolean; applied: number; nextSyncToken: string }> {
+): Promise<{ full: boolean; applied: number; nextSyncToken: string; followed: BookingFollowed[] }> {
   const full = syncToken === null;
+  const followed: BookingFollowed[] = [];
   const timeMin = full ? deps.now().subtract({ hours: FULL_SYNC_LOOKBACK_HOURS }) : undefined;
   let pageToken: string | undefined;
   let applied = 0;
@@ -123,12 +140,15 @@ async function syncPass(
     );
     const external = page.events.filter((event) => !isOurs(event)).map(mirrorEventOf);
     applied += await deps.mirror.applyEvents(calendarId, external);
+    // Two-way: what the business did to our events in Google, our bookings follow.
+    const own = page.events.filter(mayBeOurs).map(mirrorEventOf);
+    followed.push(...(await deps.mirror.applyOwnEvents(calendarId, own)));
     if (page.nextPageToken) {
       pageToken = page.nextPageToken;
       continue;
     }
     if (!page.nextSyncToken) throw new CalendarError("invalid-response", "events.list: the last page carried no nextSyncToken");
-    return { full, applied, nextSyncToken: page.nextSyncToken };
+    return { full, applied, nextSyncToken: page.nextSyncToken, followed };
   }
 }
 

@@ -56,6 +56,8 @@ export interface MirrorStore {
   /** Takes the sync lease; `syncToken` null means a full sync. Not acquired: another sync runs. */
   beginSync(calendarId: string, leaseSeconds?: number): Promise<{ acquired: boolean; syncToken: string | null }>;
   applyEvents(calendarId: string, events: readonly MirrorEvent[]): Promise<number>;
+  /** Our own events as the calendar now has them: confirmed bookings follow deletes and moves. */
+  applyOwnEvents(calendarId: string, events: readonly MirrorEvent[]): Promise<{ claimId: string; change: "cancelled" | "moved" | "conflict" }[]>;
   /** True when a notification asked for another sync while this one ran. */
   finishSync(calendarId: string, syncToken: string, full: boolean): Promise<boolean>;
   failSync(calendarId: string, error: string, forgetToken: boolean): Promise<void>;
@@ -86,6 +88,20 @@ async function run<T>(statement: () => Promise<T>): Promise<T> {
   }
 }
 
+/** An event as the SQL API reads it (mirror_apply_events, mirror_apply_own_events). */
+function payloadOf(event: MirrorEvent) {
+  return {
+    id: event.id,
+    status: event.status,
+    start: event.start?.toString() ?? null,
+    end: event.end?.toString() ?? null,
+    transparent: event.transparent,
+    all_day: event.allDay,
+    recurring_event_id: event.recurringEventId ?? null,
+    updated: event.updated?.toString() ?? null,
+  };
+}
+
 export function postgresMirrorStore(sql: Sql): MirrorStore {
   return {
     async beginSync(calendarId, leaseSeconds = 60) {
@@ -95,20 +111,20 @@ export function postgresMirrorStore(sql: Sql): MirrorStore {
 
     async applyEvents(calendarId, events) {
       if (events.length === 0) return 0;
-      const payload = events.map((event) => ({
-        id: event.id,
-        status: event.status,
-        start: event.start?.toString() ?? null,
-        end: event.end?.toString() ?? null,
-        transparent: event.transparent,
-        all_day: event.allDay,
-        recurring_event_id: event.recurringEventId ?? null,
-        updated: event.updated?.toString() ?? null,
-      }));
+      const payload = events.map(payloadOf);
       const [row] = compactRows(
         await run(() => sql`select slotline.mirror_apply_events(${calendarId}::uuid, ${sql.json(payload as unknown as postgres.JSONValue)}::jsonb) as stored`),
       );
       return Number(row?.stored ?? 0);
+    },
+
+    async applyOwnEvents(calendarId, events) {
+      if (events.length === 0) return [];
+      const payload = events.map(payloadOf);
+      const rows = compactRows(
+        await run(() => sql`select claim_id, change from slotline.mirror_apply_own_events(${calendarId}::uuid, ${sql.json(payload as unknown as postgres.JSONValue)}::jsonb)`),
+      );
+      return rows.map((row) => ({ claimId: String(row.claim_id), change: row.change as "cancelled" | "moved" | "conflict" }));
     },
 
     async finishSync(calendarId, syncToken, full) {

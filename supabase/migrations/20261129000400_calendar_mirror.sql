@@ -209,6 +209,66 @@ comment on function slotline.mirror_apply_events(uuid, jsonb) is
   'Applies one page of external events to the mirror: upserts busy and free ones, removes cancelled '
   'ones. Returns how many were stored.';
 
+-- Two-way: the business edits our events in Google too. A deleted event cancels its booking; a moved
+-- one moves the booking when the new time is free of other bookings (the exclusion constraint decides),
+-- and is flagged otherwise (calendar_moved_to), the booking staying where the ledger had it. Only a
+-- confirmed booking whose event id this is follows: our own deletes and writes (cancellations,
+-- reschedules, bookings in progress) come back through the same sync and change nothing.
+alter table slotline.slot_claims add column if not exists calendar_moved_to tstzrange;
+comment on column slotline.slot_claims.calendar_moved_to is
+  'Set when the business moved this booking''s event in the calendar to a time another booking holds: '
+  'the booking stays at its ledger time, and the conflict is for a person to resolve.';
+
+create or replace function slotline.mirror_apply_own_events(p_calendar_id uuid, p_events jsonb)
+returns table (claim_id uuid, change text)
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_event jsonb;
+  v_claim slotline.slot_claims;
+  v_moved tstzrange;
+begin
+  if p_events is null or jsonb_typeof(p_events) <> 'array' then
+    raise exception using errcode = 'SL400', message = 'Mirror changes are a JSON array of events.';
+  end if;
+  for v_event in select * from jsonb_array_elements(p_events) loop
+    select * into v_claim from slotline.slot_claims c
+     where c.calendar_id = p_calendar_id and c.calendar_event_id = v_event ->> 'id' and c.status = 'confirmed'
+     for update;
+    continue when not found;
+    if v_event ->> 'status' = 'cancelled' or v_event ->> 'start' is null or v_event ->> 'end' is null then
+      update slotline.slot_claims c
+         set status = 'cancelled', failure_reason = 'cancelled-in-calendar', calendar_event_removed_at = now(),
+             calendar_moved_to = null, updated_at = now()
+       where c.id = v_claim.id;
+      return query select v_claim.id, 'cancelled'::text;
+      continue;
+    end if;
+    v_moved := tstzrange((v_event ->> 'start')::timestamptz, (v_event ->> 'end')::timestamptz, '[)');
+    continue when isempty(v_moved) or v_moved = v_claim.during;
+    begin
+      -- As in claim_slot: holds past their expiry do not count, but the constraint cannot see time.
+      update slotline.slot_claims c
+         set status = 'expired', updated_at = now()
+       where c.calendar_id = p_calendar_id and c.during && v_moved and c.status = 'held' and c.expires_at <= now();
+      update slotline.slot_claims c
+         set during = v_moved, calendar_moved_to = null, updated_at = now()
+       where c.id = v_claim.id;
+      return query select v_claim.id, 'moved'::text;
+    exception when exclusion_violation then
+      update slotline.slot_claims c set calendar_moved_to = v_moved, updated_at = now() where c.id = v_claim.id;
+      return query select v_claim.id, 'conflict'::text;
+    end;
+  end loop;
+end;
+$$;
+comment on function slotline.mirror_apply_own_events(uuid, jsonb) is
+  'Makes confirmed bookings follow what the business did to their events in the calendar: deleted -> '
+  'cancelled, moved -> moved when free, else flagged in calendar_moved_to. Returns what changed.';
+
 create or replace function slotline.mirror_finish_sync(p_calendar_id uuid, p_sync_token text, p_full boolean)
 returns boolean
 language plpgsql

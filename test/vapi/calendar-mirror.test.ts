@@ -183,3 +183,71 @@ describe("push notifications", () => {
     expect(await (await notify(String(state?.channel_token), "2")).json()).toEqual({ ok: true, synced: false });
   });
 });
+
+describe("two-way: bookings follow what the business does to their events in Google", () => {
+  async function bookedAndSynced(m: Mirrored, start: ReturnType<typeof slotStart>, name: string) {
+    const booked = await callTool(m.rig, "book_appointment", { start: iso(start), name, calendar: m.calendar.name }, { customerNumber: "+16025550142" });
+    expect(booked.ok).toBe(true);
+    const [claim] = await sql`select id::text, calendar_event_id from slotline.slot_claims where id = ${booked.data.booking_id}::uuid`;
+    if (!claim) throw new Error("no claim");
+    expect(await syncCalendarMirror(m.mirror, m.record, deadline())).toMatchObject({ kind: "synced" });
+    return { claimId: String(claim.id), eventId: String(claim.calendar_event_id) };
+  }
+
+  it("cancels the booking whose event the business deleted, frees its slot, and find_booking no longer offers it", async () => {
+    const m = await mirroredCalendar();
+    const start = slotStart(5, 10);
+    const { claimId, eventId } = await bookedAndSynced(m, start, "Deleted Later");
+    await control.deleteEvent(m.calendar.googleId, eventId);
+
+    const outcome = await syncCalendarMirror(m.mirror, m.record, deadline());
+    expect(outcome).toMatchObject({ kind: "synced", followed: [{ claimId, change: "cancelled" }] });
+    const [claim] = await sql`select status::text, failure_reason, calendar_event_removed_at is not null as removed from slotline.slot_claims where id = ${claimId}::uuid`;
+    expect(claim).toEqual({ status: "cancelled", failure_reason: "cancelled-in-calendar", removed: true });
+    const found = await callTool(m.rig, "find_booking", { calendar: m.calendar.name }, { customerNumber: "+16025550142" });
+    expect(found.say).not.toMatch(/I have you down/);
+    const again = await callTool(m.rig, "book_appointment", { start: iso(start), name: "Next Caller", calendar: m.calendar.name }, { customerNumber: "+16025550143" });
+    expect(again.ok).toBe(true);
+  });
+
+  it("moves the booking whose event the business moved to a free time, and find_booking tells the new time", async () => {
+    const m = await mirroredCalendar();
+    const { claimId, eventId } = await bookedAndSynced(m, slotStart(5, 12), "Moved Later");
+    const to = slotStart(5, 15);
+    await control.updateEvent(m.calendar.googleId, eventId, { start: { dateTime: to.toString() }, end: { dateTime: to.add({ minutes: 30 }).toString() } });
+
+    expect(await syncCalendarMirror(m.mirror, m.record, deadline())).toMatchObject({ followed: [{ claimId, change: "moved" }] });
+    const [claim] = await sql`select status::text, lower(during) as starts_at from slotline.slot_claims where id = ${claimId}::uuid`;
+    expect(claim?.status).toBe("confirmed");
+    expect((claim?.starts_at as Date).getTime()).toBe(to.epochMilliseconds);
+    const found = await callTool(m.rig, "find_booking", { calendar: m.calendar.name }, { customerNumber: "+16025550142" });
+    expect(found.data.bookings?.[0]?.start ?? found.data.start).toBe(to.toString());
+    // Moved bookings are ours, not external busy time.
+    expect(await mirroredEvents(m.calendar.id)).toHaveLength(0);
+  });
+
+  it("flags, and does not move, a booking whose event was moved onto another booking", async () => {
+    const m = await mirroredCalendar();
+    const { claimId, eventId } = await bookedAndSynced(m, slotStart(5, 16), "First Booking");
+    await bookedAndSynced(m, slotStart(5, 18), "Second Booking");
+    const onto = slotStart(5, 18);
+    await control.updateEvent(m.calendar.googleId, eventId, { start: { dateTime: onto.toString() }, end: { dateTime: onto.add({ minutes: 30 }).toString() } });
+
+    expect(await syncCalendarMirror(m.mirror, m.record, deadline())).toMatchObject({ followed: [{ claimId, change: "conflict" }] });
+    const [claim] = await sql`select status::text, lower(during) as starts_at, lower(calendar_moved_to) as moved_to from slotline.slot_claims where id = ${claimId}::uuid`;
+    expect(claim?.status).toBe("confirmed");
+    expect((claim?.starts_at as Date).getTime()).toBe(slotStart(5, 16).epochMilliseconds);
+    expect((claim?.moved_to as Date).getTime()).toBe(onto.epochMilliseconds);
+  });
+
+  it("changes nothing when our own cancellation comes back through the sync", async () => {
+    const m = await mirroredCalendar();
+    const { claimId } = await bookedAndSynced(m, slotStart(5, 20), "Cancels Herself");
+    const cancelled = await callTool(m.rig, "cancel_appointment", { booking_id: claimId, calendar: m.calendar.name }, { customerNumber: "+16025550142" });
+    expect(cancelled.ok).toBe(true);
+    expect(await syncCalendarMirror(m.mirror, m.record, deadline())).toMatchObject({ followed: [] });
+    const [claim] = await sql`select status::text, failure_reason from slotline.slot_claims where id = ${claimId}::uuid`;
+    expect(claim?.status).toBe("cancelled");
+    expect(claim?.failure_reason).not.toBe("cancelled-in-calendar");
+  });
+});

@@ -3,7 +3,7 @@
 begin;
 \ir _claims-fixture.psql
 
-select plan(20);
+select plan(23);
 
 create function pg_temp.ev(p_id text, p_from numeric, p_to numeric, p_extra jsonb default '{}') returns jsonb
 language sql stable as $$
@@ -84,6 +84,25 @@ select results_eq(
   $$ select accepted from slotline.mirror_note_notification('chan-1', 'secret-token', 'res-other', 3, 'exists') $$,
   $$ values (false) $$,
   'A notification naming another resource than the channel''s should be refused');
+-- Two-way: our confirmed bookings follow their events
+select slotline.confirm_claim((pg_temp.claim(20, 20.5, 'ours-moved', 'pending')).claim_id, 'evtmoved');
+select slotline.confirm_claim((pg_temp.claim(21, 21.5, 'ours-deleted', 'pending')).claim_id, 'evtdeleted');
+select slotline.confirm_claim((pg_temp.claim(22, 22.5, 'ours-blocker', 'pending')).claim_id, 'evtblocker');
+select results_eq(
+  $$ select change from slotline.mirror_apply_own_events('00000000-0000-0000-0000-0000000000a1', jsonb_build_array(
+       pg_temp.ev('evtmoved', 23, 23.5), jsonb_build_object('id', 'evtdeleted', 'status', 'cancelled'))) order by 1 $$,
+  $$ values ('cancelled'), ('moved') $$,
+  'A booking whose event was deleted should be cancelled and one whose event moved to a free time should move');
+select results_eq(
+  $$ select status::text, failure_reason, lower(during) = pg_temp.at(23) from slotline.slot_claims
+      where idempotency_key in ('ours-moved', 'ours-deleted') order by idempotency_key $$,
+  $$ values ('cancelled', 'cancelled-in-calendar', false), ('confirmed', null, true) $$,
+  'The deleted booking should be cancelled in the calendar''s name, the moved one confirmed at its new time');
+select results_eq(
+  $$ select change from slotline.mirror_apply_own_events('00000000-0000-0000-0000-0000000000a1', jsonb_build_array(
+       pg_temp.ev('evtmoved', 22, 22.5))) $$,
+  $$ values ('conflict') $$,
+  'A booking whose event was moved onto another booking should be flagged, not moved');
 select throws_ok(
   $$ select slotline.mirror_apply_events('00000000-0000-0000-0000-0000000000a1', '{"id": "x"}') $$,
   'SL400', 'Mirror changes are a JSON array of events.',
