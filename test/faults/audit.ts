@@ -2,7 +2,7 @@
  * What the fault suite checks after a storm: every answer the callers heard against what Postgres and
  * the calendar hold. The invariants of ARCHITECTURE.md section 4, counted rather than assumed:
  *
- * - orphans: an event in the calendar (not cancelled) that no confirmed claim points at, and that no
+ * - orphans: an event of ours in the calendar (not cancelled) that no confirmed claim points at, and that no
  *   one is tracking either (a pending claim the reconciler will finish, or a failed/cancelled claim
  *   that records the event as still to remove);
  * - confirmed without event: a confirmed claim whose event is missing or cancelled;
@@ -14,7 +14,6 @@
 import { randomInt } from "node:crypto";
 import { Temporal } from "@js-temporal/polyfill";
 import { expect } from "vitest";
-import { claimIdForEventId } from "../../shared/calendar/event-id.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 import type { EmulatorControl } from "../google-emulator/control.ts";
 import { callTool, type Rig } from "../harness/slotline.ts";
@@ -157,8 +156,10 @@ export async function audit(sql: Sql, calendarId: string, events: LiveEvent[], a
   for (const event of events) {
     const confirmed = claims.some((c) => c.status === "confirmed" && c.eventId === event.id);
     if (confirmed) continue;
-    // Ours (by the stored claim id, or the id derived from it) and tracked by its claim: not an orphan.
-    const owner = byId.get(event.claimId ?? claimIdForEventId(event.id) ?? "");
+    // The business's own events (no claim id of ours on them) are not ours to track.
+    if (event.claimId === undefined) continue;
+    // Ours and tracked by its claim: not an orphan.
+    const owner = byId.get(event.claimId);
     const tracked = owner !== undefined && (owner.status === "pending" || (owner.eventId === event.id && !owner.eventRemoved));
     if (!tracked) orphans++;
   }

@@ -185,8 +185,15 @@ describe("push notifications", () => {
 });
 
 describe("two-way: bookings follow what the business does to their events in Google", () => {
+  // A caller of each test's own: find_booking looks a caller up across calendars, and other test files
+  // book from the usual test numbers into the same database.
+  let phone = "";
+  beforeEach(() => {
+    phone = `+1602${2 + Math.floor(Math.random() * 8)}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`;
+  });
+
   async function bookedAndSynced(m: Mirrored, start: ReturnType<typeof slotStart>, name: string) {
-    const booked = await callTool(m.rig, "book_appointment", { start: iso(start), name, calendar: m.calendar.name }, { customerNumber: "+16025550142" });
+    const booked = await callTool(m.rig, "book_appointment", { start: iso(start), name, calendar: m.calendar.name }, { customerNumber: phone });
     expect(booked.ok).toBe(true);
     const [claim] = await sql`select id::text, calendar_event_id from slotline.slot_claims where id = ${booked.data.booking_id}::uuid`;
     if (!claim) throw new Error("no claim");
@@ -204,7 +211,7 @@ describe("two-way: bookings follow what the business does to their events in Goo
     expect(outcome).toMatchObject({ kind: "synced", followed: [{ claimId, change: "cancelled" }] });
     const [claim] = await sql`select status::text, failure_reason, calendar_event_removed_at is not null as removed from slotline.slot_claims where id = ${claimId}::uuid`;
     expect(claim).toEqual({ status: "cancelled", failure_reason: "cancelled-in-calendar", removed: true });
-    const found = await callTool(m.rig, "find_booking", { calendar: m.calendar.name }, { customerNumber: "+16025550142" });
+    const found = await callTool(m.rig, "find_booking", { calendar: m.calendar.name }, { customerNumber: phone });
     expect(found.say).not.toMatch(/I have you down/);
     const again = await callTool(m.rig, "book_appointment", { start: iso(start), name: "Next Caller", calendar: m.calendar.name }, { customerNumber: "+16025550143" });
     expect(again.ok).toBe(true);
@@ -220,7 +227,7 @@ describe("two-way: bookings follow what the business does to their events in Goo
     const [claim] = await sql`select status::text, lower(during) as starts_at from slotline.slot_claims where id = ${claimId}::uuid`;
     expect(claim?.status).toBe("confirmed");
     expect((claim?.starts_at as Date).getTime()).toBe(to.epochMilliseconds);
-    const found = await callTool(m.rig, "find_booking", { calendar: m.calendar.name }, { customerNumber: "+16025550142" });
+    const found = await callTool(m.rig, "find_booking", { calendar: m.calendar.name }, { customerNumber: phone });
     expect(found.data.bookings?.[0]?.start ?? found.data.start).toBe(to.toString());
     // Moved bookings are ours, not external busy time.
     expect(await mirroredEvents(m.calendar.id)).toHaveLength(0);
@@ -243,7 +250,7 @@ describe("two-way: bookings follow what the business does to their events in Goo
   it("changes nothing when our own cancellation comes back through the sync", async () => {
     const m = await mirroredCalendar();
     const { claimId } = await bookedAndSynced(m, slotStart(5, 20), "Cancels Herself");
-    const cancelled = await callTool(m.rig, "cancel_appointment", { booking_id: claimId, calendar: m.calendar.name }, { customerNumber: "+16025550142" });
+    const cancelled = await callTool(m.rig, "cancel_appointment", { booking_id: claimId, calendar: m.calendar.name }, { customerNumber: phone });
     expect(cancelled.ok).toBe(true);
     expect(await syncCalendarMirror(m.mirror, m.record, deadline())).toMatchObject({ followed: [] });
     const [claim] = await sql`select status::text, failure_reason from slotline.slot_claims where id = ${claimId}::uuid`;
