@@ -165,6 +165,7 @@ function instrumented(deps: BookingDeps): { deps: BookingDeps; phases: PhaseCloc
         google: deps.providers.google ? timedMethods(deps.providers.google, "google", record) : undefined,
       },
       precheck: deps.precheck ? timedMethods(deps.precheck, "redis", record) : undefined,
+      mirror: deps.mirror ? timedMethods(deps.mirror, "db", record) : undefined,
     },
   };
 }
@@ -172,6 +173,9 @@ function instrumented(deps: BookingDeps): { deps: BookingDeps; phases: PhaseCloc
 export interface VapiRig {
   vapi: Handler;
   phases: PhaseClock;
+  /** Every function of the rig (google-webhook, reconcile...), over the same instrumented deps. */
+  functions: ReturnType<typeof slotlineFunctions>;
+  services: ReturnType<typeof slotlineServices>;
 }
 
 /**
@@ -198,7 +202,8 @@ export function vapiRig(
       : undefined,
   });
   const { deps, phases } = instrumented(services.deps);
-  return { vapi: slotlineFunctions({ ...services, deps }).vapi, phases };
+  const functions = slotlineFunctions({ ...services, deps });
+  return { vapi: functions.vapi, phases, functions, services: { ...services, deps } };
 }
 
 /** A bare handler through the same Request/Response path: reads the body, answers `{}`. */
