@@ -70,17 +70,8 @@ function mayBeOurs(event: SyncedEvent): boolean {
   return isOurs(event) || (event.status === "cancelled" && claimIdForEventId(event.id) !== null);
 }
 
-function mirrorEventOf(event: SyncedEvent): MirrorEvent {
-  return {
-    id: event.id,
-    status: event.status,
-    start: event.start,
-    end: event.end,
-    transparent: event.transparent,
-    allDay: event.allDay,
-    recurringEventId: event.recurringEventId,
-    updated: event.updated,
-  };
+function mirrorEventOf({ claimId: _claimId, ...event }: SyncedEvent): MirrorEvent {
+  return event;
 }
 
 /**

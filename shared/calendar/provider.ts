@@ -56,6 +56,25 @@ export interface CalendarEvent {
   description?: string;
 }
 
+/**
+ * One event as a calendar sync reports it (Google's events.list; the calendar mirror stores these).
+ * Cancelled ones may come without times.
+ */
+export interface SyncedEvent {
+  id: string;
+  status: "confirmed" | "tentative" | "cancelled";
+  start?: Temporal.Instant | undefined;
+  end?: Temporal.Instant | undefined;
+  /** Marked free ("show me as available"): in the calendar, but not busy. */
+  transparent: boolean;
+  allDay: boolean;
+  /** For an instance of a recurring event, the event it repeats. */
+  recurringEventId?: string | undefined;
+  updated?: Temporal.Instant | undefined;
+  /** Our claim id, when the event carries one (our own events). */
+  claimId?: string | undefined;
+}
+
 export interface EventPatch {
   start?: Temporal.Instant;
   end?: Temporal.Instant;

@@ -9,22 +9,14 @@
  * if (lease.acquired) { ...list changes from lease.syncToken...; await mirror.finishSync(calendarId, next, full); }
  */
 import type { Temporal } from "@js-temporal/polyfill";
+import type { SyncedEvent } from "../calendar/provider.ts";
 import type postgres from "postgres";
 import { toLedgerError } from "./errors.ts";
 import { instant, type Sql } from "./postgres-ledger.ts";
 import { compactRows } from "./rows.ts";
 
 /** One external event as a sync saw it; a cancelled one (or one without times) leaves the mirror. */
-export interface MirrorEvent {
-  id: string;
-  status: "confirmed" | "tentative" | "cancelled";
-  start?: Temporal.Instant | undefined;
-  end?: Temporal.Instant | undefined;
-  transparent: boolean;
-  allDay: boolean;
-  recurringEventId?: string | undefined;
-  updated?: Temporal.Instant | undefined;
-}
+export type MirrorEvent = Omit<SyncedEvent, "claimId">;
 
 export interface MirrorState {
   syncedAt: Temporal.Instant | null;

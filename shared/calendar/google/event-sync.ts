@@ -5,23 +5,11 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import { CalendarError } from "../errors.ts";
-import type { CallOptions } from "../provider.ts";
+import type { CallOptions, SyncedEvent } from "../provider.ts";
 import { googleRequest, type GoogleRequestContext } from "./google-request.ts";
 import { CLAIM_ID_PROPERTY, googleChannelSchema, googleEventListSchema, type GoogleEvent } from "./google-schemas.ts";
 
-/** One event as a sync reports it. Cancelled ones may come without times. */
-export interface SyncedEvent {
-  id: string;
-  status: "confirmed" | "tentative" | "cancelled";
-  start?: Temporal.Instant | undefined;
-  end?: Temporal.Instant | undefined;
-  transparent: boolean;
-  allDay: boolean;
-  recurringEventId?: string | undefined;
-  updated?: Temporal.Instant | undefined;
-  /** Our claim id, when the event is one of ours. */
-  claimId?: string | undefined;
-}
+export type { SyncedEvent };
 
 export interface SyncPage {
   events: SyncedEvent[];
