@@ -162,6 +162,8 @@ export interface MaintenanceReport {
   failed: number;
   channelsOpened: number;
   channelFailures: number;
+  /** Channels of calendars removed or moved off Google, stopped at Google. */
+  channelsStopped: number;
 }
 
 /**
@@ -177,7 +179,18 @@ export async function maintainMirrors(
   options: { webhookUrl?: string | undefined; maxAgeSeconds?: number },
   budget: Budget,
 ): Promise<MaintenanceReport> {
-  const report: MaintenanceReport = { synced: 0, failed: 0, channelsOpened: 0, channelFailures: 0 };
+  const report: MaintenanceReport = { synced: 0, failed: 0, channelsOpened: 0, channelFailures: 0, channelsStopped: 0 };
+  // Google keeps notifying a removed calendar's channel until it expires: stop those first.
+  for (const channel of await deps.mirror.channelsToStop()) {
+    try {
+      await deps.google.stopChannel({ id: channel.channelId, resourceId: channel.resourceId }, { deadline: budget.deadline });
+      await deps.mirror.channelStopped(channel.channelId);
+      report.channelsStopped++;
+    } catch (error) {
+      if (!isCalendarError(error) && !isLedgerError(error)) throw error;
+      report.channelFailures++;
+    }
+  }
   const byId = new Map(calendars.map((calendar) => [calendar.id, calendar]));
   // Due "now" means older than the periodic interval, with a little slack so that a pass every minute
   // always finds the calendars it synced a minute ago.

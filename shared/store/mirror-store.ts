@@ -63,6 +63,9 @@ export interface MirrorStore {
     state: string;
   }): Promise<{ calendarId: string | null; accepted: boolean; syncNow: boolean }>;
   busyAndClaims(calendarId: string, from: Temporal.Instant, to: Temporal.Instant): Promise<BusyAndClaims>;
+  /** Channels of calendars removed or moved off Google, queued for channels.stop. */
+  channelsToStop(): Promise<{ channelId: string; resourceId: string }[]>;
+  channelStopped(channelId: string): Promise<void>;
   /** Google calendars due a sync or a (new) push channel. */
   work(maxAgeSeconds: number, channelMarginSeconds: number): Promise<{ calendarId: string; needsSync: boolean; needsChannel: boolean }[]>;
 }
@@ -175,6 +178,15 @@ export function postgresMirrorStore(sql: Sql): MirrorStore {
         else (row.kind === "external" ? result.external : result.claims).push({ start: instant(row.starts_at), end: instant(row.ends_at) });
       }
       return result;
+    },
+
+    async channelsToStop() {
+      const rows = compactRows(await run(() => sql`select channel_id, resource_id from slotline.mirror_channels_to_stop()`));
+      return rows.map((row) => ({ channelId: String(row.channel_id), resourceId: String(row.resource_id) }));
+    },
+
+    async channelStopped(channelId) {
+      await run(() => sql`select slotline.mirror_channel_stopped(${channelId})`);
     },
 
     async work(maxAgeSeconds, channelMarginSeconds) {

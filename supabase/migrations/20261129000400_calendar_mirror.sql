@@ -393,6 +393,95 @@ comment on function slotline.mirror_note_notification(text, text, text, bigint, 
   'Checks a push notification against the stored channel (id, token, resource, expiry) and records it: '
   'which calendar, accepted, and whether a sync should run now (not for duplicates).';
 
+-- A calendar removed (or moved off Google) takes its sync row with it, but Google keeps sending to its
+-- channel until the channel expires: the channel is queued here, in the same transaction, and the
+-- periodic pass stops it (channels.stop needs the id and the resource id, which only we know).
+create table if not exists slotline.channels_to_stop (
+  channel_id text primary key,
+  resource_id text not null,
+  -- For people reading the queue; channels.stop needs only the id and the resource id.
+  google_calendar_id text,
+  queued_at timestamptz not null default now()
+);
+comment on table slotline.channels_to_stop is
+  'Push channels of calendars that were removed or left Google, for the periodic pass to stop.';
+alter table slotline.channels_to_stop enable row level security;
+
+create or replace function slotline.queue_channel_stop()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_google_id text;
+begin
+  if old.channel_id is not null and old.channel_resource_id is not null
+     and (tg_op = 'DELETE' or new.channel_id is distinct from old.channel_id) then
+    select c.google_calendar_id into v_google_id from slotline.calendars c where c.id = old.calendar_id;
+    insert into slotline.channels_to_stop (channel_id, resource_id, google_calendar_id)
+    values (old.channel_id, old.channel_resource_id, v_google_id)
+    on conflict (channel_id) do nothing;
+  end if;
+  return null;
+end;
+$$;
+comment on function slotline.queue_channel_stop() is
+  'Queues the push channel of a sync row that is deleted (its calendar removed) for channels.stop.';
+
+drop trigger if exists calendar_sync_channel_stop on slotline.calendar_sync;
+create trigger calendar_sync_channel_stop
+  after delete on slotline.calendar_sync
+  for each row execute function slotline.queue_channel_stop();
+
+-- A calendar that leaves Google keeps no mirror: its sync row (and so its channel) goes.
+create or replace function slotline.drop_mirror_off_google()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if new.provider <> 'google' or new.google_calendar_id is distinct from old.google_calendar_id then
+    delete from slotline.calendar_sync s where s.calendar_id = new.id;
+    delete from slotline.external_busy b where b.calendar_id = new.id;
+  end if;
+  return null;
+end;
+$$;
+comment on function slotline.drop_mirror_off_google() is
+  'Forgets the mirror (and queues its channel to stop) of a calendar that leaves Google or changes Google calendar.';
+
+drop trigger if exists calendars_drop_mirror on slotline.calendars;
+create trigger calendars_drop_mirror
+  after update of provider, google_calendar_id on slotline.calendars
+  for each row when (old.provider = 'google') execute function slotline.drop_mirror_off_google();
+
+create or replace function slotline.mirror_channels_to_stop(p_limit integer default 50)
+returns table (channel_id text, resource_id text, google_calendar_id text)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select q.channel_id, q.resource_id, q.google_calendar_id from slotline.channels_to_stop q
+   order by q.queued_at limit greatest(1, least(coalesce(p_limit, 50), 500))
+$$;
+comment on function slotline.mirror_channels_to_stop(integer) is
+  'Channels queued for channels.stop, oldest first.';
+
+create or replace function slotline.mirror_channel_stopped(p_channel_id text)
+returns void
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+  delete from slotline.channels_to_stop where channel_id = p_channel_id
+$$;
+comment on function slotline.mirror_channel_stopped(text) is
+  'Records that a queued channel was stopped (or that Google no longer knows it).';
+
 -- ---------------------------------------------------------------------------------------------------
 -- Reading the mirror
 -- ---------------------------------------------------------------------------------------------------
@@ -475,20 +564,20 @@ comment on function slotline.mirror_work(integer, integer) is
 -- Privileges: as for the rest of the API, only the service role.
 -- ---------------------------------------------------------------------------------------------------
 
-revoke all on slotline.calendar_sync, slotline.external_busy from public;
+revoke all on slotline.calendar_sync, slotline.external_busy, slotline.channels_to_stop from public;
 revoke execute on all functions in schema slotline from public;
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'anon') then
-    execute 'revoke all on slotline.calendar_sync, slotline.external_busy from anon';
+    execute 'revoke all on slotline.calendar_sync, slotline.external_busy, slotline.channels_to_stop from anon';
     execute 'revoke execute on all functions in schema slotline from anon';
   end if;
   if exists (select 1 from pg_roles where rolname = 'authenticated') then
-    execute 'revoke all on slotline.calendar_sync, slotline.external_busy from authenticated';
+    execute 'revoke all on slotline.calendar_sync, slotline.external_busy, slotline.channels_to_stop from authenticated';
     execute 'revoke execute on all functions in schema slotline from authenticated';
   end if;
   if exists (select 1 from pg_roles where rolname = 'service_role') then
-    execute 'grant select, insert, update, delete on slotline.calendar_sync, slotline.external_busy to service_role';
+    execute 'grant select, insert, update, delete on slotline.calendar_sync, slotline.external_busy, slotline.channels_to_stop to service_role';
     execute 'grant execute on all functions in schema slotline to service_role';
   end if;
 end

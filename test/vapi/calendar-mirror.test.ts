@@ -184,6 +184,28 @@ describe("push notifications", () => {
   });
 });
 
+describe("channels of calendars that go away", () => {
+  it("stops the push channel of a removed calendar, and of one moved off Google, on the next periodic pass", async () => {
+    const removed = await mirroredCalendar();
+    const moved = await mirroredCalendar();
+    const webhookUrl = `${emulator.url}/__emulator/sink`;
+    await maintainMirrors(removed.mirror, [removed.record, moved.record], { webhookUrl }, deadline());
+    const channelOf = async (calendarId: string) =>
+      String((await sql`select channel_id from slotline.calendar_sync where calendar_id = ${calendarId}::uuid`)[0]?.channel_id);
+    const removedChannel = await channelOf(removed.calendar.id);
+    const movedChannel = await channelOf(moved.calendar.id);
+
+    await sql`delete from slotline.calendars where id = ${removed.calendar.id}::uuid`;
+    await sql`update slotline.calendars set provider = 'local', google_calendar_id = null where id = ${moved.calendar.id}::uuid`;
+    expect(await sql`select 1 from slotline.external_busy where calendar_id = ${moved.calendar.id}::uuid`).toHaveLength(0);
+    const pass = await maintainMirrors(removed.mirror, [], { webhookUrl }, deadline());
+    expect(pass.channelsStopped).toBeGreaterThanOrEqual(2);
+    const states = new Map((await control.channels()).map((c) => [c.id, c.state]));
+    expect([states.get(removedChannel), states.get(movedChannel)]).toEqual(["stopped", "stopped"]);
+    expect(await sql`select 1 from slotline.channels_to_stop where channel_id in (${removedChannel}, ${movedChannel})`).toHaveLength(0);
+  });
+});
+
 describe("two-way: bookings follow what the business does to their events in Google", () => {
   // A caller of each test's own: find_booking looks a caller up across calendars, and other test files
   // book from the usual test numbers into the same database.
