@@ -9,11 +9,11 @@ import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "../shared/calendar/google/index.ts";
-import { ConfigError, configProblems, databaseUrlOf, slotlineEnvSchema } from "../shared/config.ts";
+import { ConfigError, configProblems, databaseUrlOf, slotlineEnvSchema, type LogLevel } from "../shared/config.ts";
 
 export { ConfigError };
 
-export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+export type { LogLevel };
 
 export interface ServerConfig {
   /** Where the HTTP server listens; 0 takes a free port. */

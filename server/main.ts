@@ -11,6 +11,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import { maintainMirrors } from "../shared/booking/mirror.ts";
 import { reconcile } from "../shared/booking/reconcile.ts";
 import { slotlineFunctions } from "../shared/http/functions.ts";
+import { logsToolCalls } from "../shared/config.ts";
 import { slotlineServices } from "../shared/services.ts";
 import { connectPostgres, type Sql } from "../shared/store/postgres-ledger.ts";
 import { connectRedis } from "../shared/store/redis.ts";
@@ -83,7 +84,7 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     metricsToken: config.metricsToken,
     healthToken: config.healthToken,
     googleWebhookUrl: config.googleWebhookUrl,
-    log: config.logLevel === "silent" || config.logLevel === "warn" || config.logLevel === "error" ? null : undefined,
+    log: logsToolCalls(config.logLevel) ? undefined : null,
   });
   const functions = slotlineFunctions(services);
   const host = await serveFunctions(functions, { port: config.port, hostname: config.host, corsOrigins: config.corsOrigins });

@@ -43,6 +43,17 @@ const secret = z.preprocess(
     .optional(),
 );
 
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * What LOG_LEVEL means, for every host alike: the one-line JSON log per tool call is an `info` line,
+ * written at `debug` and `info` (the default) and not at `warn`, `error` or `silent`.
+ */
+export function logsToolCalls(level: LogLevel | undefined): boolean {
+  return level === undefined || level === "debug" || level === "info";
+}
+
 export const slotlineEnvSchema = z.object({
   /** Postgres: Supabase gives Edge Functions SUPABASE_DB_URL; DATABASE_URL wins when both are set. */
   DATABASE_URL: optional(postgresUrl),
@@ -85,7 +96,7 @@ export const slotlineEnvSchema = z.object({
   METRICS_TOKEN: secret,
   /** The Bearer token that gets `health`'s detailed answer (latencies, which database and calendar, errors). */
   HEALTH_TOKEN: secret,
-  LOG_LEVEL: optional(z.enum(["debug", "info", "warn", "error", "silent"], { error: "must be one of debug, info, warn, error, silent" })),
+  LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: "must be one of debug, info, warn, error, silent" })),
 });
 
 export type SlotlineEnv = z.infer<typeof slotlineEnvSchema>;

@@ -5,6 +5,7 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import type { BookingDeps } from "./booking/deps.ts";
+import { logsToolCalls, type SlotlineEnv } from "./config.ts";
 import { redisPrecheck, type RedisCommands } from "./booking/precheck.ts";
 import { createGoogleCalendar, type GoogleCalendarConfig } from "./calendar/google/index.ts";
 import type { HealthProbe } from "./http/health.ts";
@@ -15,6 +16,10 @@ import { localCalendar } from "./store/local-calendar.ts";
 import { postgresMetricsStore } from "./store/metrics-store.ts";
 import { postgresLedger, type Sql } from "./store/postgres-ledger.ts";
 import { postgresMirrorStore } from "./store/mirror-store.ts";
+import { TOOLS } from "./vapi/tool-schemas.ts";
+
+/** Every tool name a call may carry: the Vapi tools and the seed's REST functions (metrics labels). */
+const TOOL_NAMES: readonly string[] = [...Object.keys(TOOLS), "check-availability", "book-appointment"];
 
 /** How long health reuses its last look at Google Calendar (its free/busy call costs quota). */
 export const CALENDAR_PROBE_CACHE_MS = 30_000;
@@ -55,6 +60,29 @@ export interface ServiceSettings {
 }
 
 /**
+ * The services' settings from a checked environment (`readSlotlineEnv`): the one mapping of variables
+ * to settings, so a variable means the same in the Edge Functions and the Node server. The host adds
+ * its connections (`sql`, `redis`) and anything of its own runtime.
+ *
+ * @example
+ * const services = slotlineServices({ ...serviceSettingsFromEnv(env), sql, redis });
+ */
+export function serviceSettingsFromEnv(env: SlotlineEnv): Omit<ServiceSettings, "sql" | "redis"> {
+  return {
+    google: env.GOOGLE_SERVICE_ACCOUNT_JSON
+      ? { credentials: env.GOOGLE_SERVICE_ACCOUNT_JSON, subject: env.GOOGLE_IMPERSONATE_SUBJECT, calendarBaseUrl: env.GOOGLE_CALENDAR_BASE_URL, tokenUrl: env.GOOGLE_TOKEN_URL }
+      : undefined,
+    vapiSecret: env.VAPI_SECRET,
+    vapiHmacSecret: env.VAPI_HMAC_SECRET,
+    toolBudgetMs: env.TOOL_BUDGET_MS,
+    metricsToken: env.METRICS_TOKEN,
+    healthToken: env.HEALTH_TOKEN,
+    googleWebhookUrl: env.GOOGLE_WEBHOOK_URL,
+    log: logsToolCalls(env.LOG_LEVEL) ? undefined : null,
+  };
+}
+
+/**
  * @example
  * const services = slotlineServices({ sql: connectPostgres(env.DATABASE_URL, { max: 3 }) });
  * const functions = slotlineFunctions(services);
@@ -68,6 +96,7 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
           store: postgresMetricsStore(settings.sql),
           onFlushError: (error) =>
             log?.(JSON.stringify({ level: "warn", msg: "metrics flush failed", time: new Date().toISOString(), error: error instanceof Error ? error.message : String(error) })),
+          toolNames: TOOL_NAMES,
           ...settings.metrics,
         });
   const googleEvents = settings.google?.onEvent;

@@ -7,46 +7,12 @@
 import type { Temporal } from "@js-temporal/polyfill";
 import { spokenDateTime, spokenDate, spokenTime, weekdayName } from "../time/spoken.ts";
 import { zoneSpeech } from "../time/zones.ts";
-import { minutesOfDay, WEEKDAYS, type CalendarSettings, type OpeningMinutes } from "./settings.ts";
+import { isWithinBusinessHours, openingMinutesOn, spokenBusinessHours } from "../time/opening-hours.ts";
+import type { CalendarSettings } from "./settings.ts";
 
 const MS_PER_MINUTE = 60_000;
 
-/** The opening intervals of one local date, in minutes after midnight. */
-export function openingMinutesOn(settings: Pick<CalendarSettings, "businessHours">, date: Temporal.PlainDate): OpeningMinutes[] {
-  const day = WEEKDAYS[date.dayOfWeek - 1];
-  return (day === undefined ? [] : (settings.businessHours[day] ?? [])).map(([open, close]) => ({
-    open: minutesOfDay(open) ?? 0,
-    close: minutesOfDay(close) ?? 0,
-  }));
-}
-
-/**
- * Whether the business is open at an instant (its local wall-clock time is inside an opening interval).
- *
- * @example
- * isWithinBusinessHours(DEFAULT_CALENDAR_SETTINGS, Temporal.Instant.from("2026-01-23T14:00:00Z")); // 7am in Phoenix: false
- */
-export function isWithinBusinessHours(
-  settings: Pick<CalendarSettings, "businessHours" | "timeZone">,
-  instant: Temporal.Instant,
-): boolean {
-  const local = instant.toZonedDateTimeISO(settings.timeZone);
-  const minute = local.hour * 60 + local.minute;
-  return openingMinutesOn(settings, local.toPlainDate()).some(({ open, close }) => minute >= open && minute < close);
-}
-
-/**
- * One day's hours as spoken: "8am to 6pm", "8am to noon and 1pm to 5pm", or "closed".
- *
- * @example
- * spokenBusinessHours(DEFAULT_CALENDAR_SETTINGS, Temporal.PlainDate.from("2026-01-23")); // "8am to 6pm"
- */
-export function spokenBusinessHours(settings: Pick<CalendarSettings, "businessHours">, date: Temporal.PlainDate): string {
-  const intervals = openingMinutesOn(settings, date);
-  if (intervals.length === 0) return "closed";
-  const clock = (minute: number) => spokenTime({ hour: Math.floor(minute / 60) % 24, minute: minute % 60 });
-  return intervals.map(({ open, close }) => `${clock(open)} to ${clock(close)}`).join(" and ");
-}
+export { isWithinBusinessHours, openingMinutesOn, spokenBusinessHours };
 
 export type SlotRefusal = "not-whole-slots" | "in-the-past" | "beyond-horizon" | "outside-hours" | "off-grid" | "too-soon";
 

@@ -14,4 +14,4 @@ export {
   type Weekday,
 } from "./settings.ts";
 export { beyondHorizon, checkSlot, horizonEnd, isWithinBusinessHours, spokenBusinessHours, type SlotCheck, type SlotRefusal } from "./business-hours.ts";
-export { findAvailableSlots, type AvailableSlot, type SlotPlacement, type SlotSearch, type SlotSearchResult, type SlotWindow } from "./slots.ts";
+export { findAvailableSlots, spokenOffer, type AvailableSlot, type SlotPlacement, type SlotSearch, type SlotSearchResult, type SlotWindow } from "./slots.ts";

@@ -4,17 +4,10 @@
  * caught at the edge with the same rules the database's check constraints apply.
  */
 import { z } from "zod";
+import { minutesOfDay, WEEKDAYS, type OpeningMinutes, type Weekday } from "../time/opening-hours.ts";
 import { canonicalZone } from "../time/zones.ts";
 
-export const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-
-/** "HH:MM" (24:00 allowed as a close) → minutes after local midnight; undefined when malformed. */
-export function minutesOfDay(hhmm: string): number | undefined {
-  if (hhmm === "24:00") return 1440;
-  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
-  return match ? Number(match[1]) * 60 + Number(match[2]) : undefined;
-}
+export { minutesOfDay, WEEKDAYS, type OpeningMinutes, type Weekday };
 
 const hhmm = z.string().refine((value) => minutesOfDay(value) !== undefined, {
   message: 'Expected a wall-clock time "HH:MM" (00:00 to 24:00).',
@@ -121,12 +114,6 @@ export const DEFAULT_CALENDAR_SETTINGS: Readonly<CalendarSettings> = Object.free
   horizonDays: 14,
   holdSeconds: 60,
 });
-
-/** One opening interval in minutes after local midnight. */
-export interface OpeningMinutes {
-  open: number;
-  close: number;
-}
 
 /**
  * Business hours as minutes, indexed by Temporal's dayOfWeek (1 = Monday ... 7 = Sunday; index 0 unused).

@@ -227,13 +227,13 @@ describe("findAvailableSlots: zones and DST", () => {
     ]);
   });
 
-  it("says each day once in the offer, and every clock in full when there are two", () => {
+  it("says each day once in the offer, and the second clock once, as the gap between the zones", () => {
     const window = { start: at("2026-01-22T17:00"), end: at("2026-01-23T09:00") };
     const plain = findAvailableSlots({ settings: seed, window, busy: [], now: NOW });
     expect(plain.message).toBe("I have Thursday, January 22nd at 5pm or 5:30pm, or Friday, January 23rd at 8:30am.");
     const twoClocks = findAvailableSlots({ settings: seed, window, busy: [], now: NOW, callerZone: NEW_YORK, limit: 2 });
     expect(twoClocks.message).toBe(
-      "I have Thursday, January 22nd at 7pm your time, 5pm in Arizona or Friday, January 23rd at 10:30am your time, 8:30am in Arizona.",
+      "I have Thursday, January 22nd at 7pm or Friday, January 23rd at 10:30am your time, 2 hours earlier in Arizona.",
     );
   });
 

@@ -10,7 +10,8 @@
 import { Temporal } from "@js-temporal/polyfill";
 import type { BusyInterval } from "../calendar/provider.ts";
 import { offsetMsAt, zoneOffsets, type ZoneOffsets } from "../time/offsets.ts";
-import { spokenWallDateTime } from "../time/spoken.ts";
+import { spokenClockGap, spokenTime, spokenWallDateTime, spokenWallDay } from "../time/spoken.ts";
+import { zoneSpeech } from "../time/zones.ts";
 import { isoWithOffset, MS_PER_DAY, MS_PER_MINUTE, wallClock } from "../time/wall.ts";
 import { beyondHorizon, horizonEnd, spokenMinutes } from "./business-hours.ts";
 import { openingMinutesByWeekday, type CalendarSettings, type OpeningMinutes } from "./settings.ts";
@@ -69,6 +70,12 @@ export interface SlotSearchResult {
   businessZone: string;
   /** A sentence the assistant can say: the offer, or why there is none. */
   message: string;
+  /**
+   * The slots as one phrase, short enough to say in one breath: each day once, the caller's clock,
+   * "your time" and the business's zone once ("Friday, January 23rd at noon, 2pm or 4:30pm your time,
+   * 2 hours earlier in Arizona"); empty when there are none. Each slot's `spoken` keeps the full detail.
+   */
+  offer: string;
 }
 
 /**
@@ -100,7 +107,7 @@ export function findAvailableSlots(search: SlotSearch): SlotSearchResult {
   const toMs = latestStartMs + durationMs;
   const base = { durationMinutes, callerZone, businessZone };
   if (windowStartMs > latestStartMs) {
-    return { ...base, slots: [], totalFound: 0, placement: "none", message: beyondHorizon(settings) };
+    return { ...base, slots: [], totalFound: 0, placement: "none", message: beyondHorizon(settings), offer: "" };
   }
 
   // Offsets for the window first; the stretch after it only when the window turns out to be full.
@@ -121,16 +128,18 @@ export function findAvailableSlots(search: SlotSearch): SlotSearchResult {
   const inWindow = freeSlotStarts(grid(windowOffsets), windowStartMs, windowEndMs);
   if (inWindow.length > 0) {
     const slots = describe(spreadOut(inWindow, limit), windowOffsets);
-    return { ...base, slots, totalFound: inWindow.length, placement: "in-window", message: offerMessage("in-window", slots) };
+    const offer = spokenOffer(slots, search, callerZone);
+    return { ...base, slots, totalFound: inWindow.length, placement: "in-window", message: offerMessage("in-window", offer), offer };
   }
   const afterMs = Math.max(windowEndMs, fromMs);
   const afterOffsets = zoneOffsets(businessZone, instant(Math.min(afterMs, toMs)), instant(toMs));
   const after = freeSlotStarts(grid(afterOffsets), afterMs, Number.POSITIVE_INFINITY);
   if (after.length === 0) {
-    return { ...base, slots: [], totalFound: 0, placement: "none", message: noneMessage(settings) };
+    return { ...base, slots: [], totalFound: 0, placement: "none", message: noneMessage(settings), offer: "" };
   }
   const slots = describe(spreadOut(firstDay(after, afterOffsets), limit, after), afterOffsets);
-  return { ...base, slots, totalFound: after.length, placement: "after-window", message: offerMessage("after-window", slots) };
+  const offer = spokenOffer(slots, search, callerZone);
+  return { ...base, slots, totalFound: after.length, placement: "after-window", message: offerMessage("after-window", offer), offer };
 }
 
 /** What the inner loop needs, all numbers. */
@@ -319,30 +328,49 @@ function spokenList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(", ")}${separator}${last}`;
 }
 
-function offerMessage(placement: "in-window" | "after-window", slots: readonly AvailableSlot[]): string {
-  const list = spokenOffer(slots);
-  return placement === "in-window"
-    ? `I have ${list}.`
-    : `I don't have anything free then. The nearest openings after that are ${list}.`;
+/** The gap between the clocks is said up to this; past it (another continent) it does not help. */
+const MAX_GAP_SAID_MS = 3 * 3_600_000;
+
+function offerMessage(placement: "in-window" | "after-window", offer: string): string {
+  return placement === "in-window" ? `I have ${offer}.` : `I don't have anything free then. The nearest openings after that are ${offer}.`;
 }
 
 /**
- * The slots as one phrase, each day said once when the times are plain ("Friday, January 23rd at 9am,
- * 1pm or 4:30pm"); in full when each carries a second clock ("3pm your time, 1pm in Arizona").
+ * The slots as one phrase (see `SlotSearchResult.offer`): grouped by the caller's day, each day said
+ * once; when the caller's clock differs from the business's, "your time" once after the times and the
+ * business's zone once, as the gap between the clocks. Should the gap change between the slots (a DST
+ * change in one zone only), every slot is said in full instead.
  */
-function spokenOffer(slots: readonly AvailableSlot[]): string {
-  const parts = slots.map(({ spoken }) => {
-    const at = spoken.indexOf(" at ");
-    return { day: spoken.slice(0, at), time: spoken.slice(at + 4) };
-  });
-  if (parts.some(({ time }) => time.includes(" "))) return spokenList(slots.map((slot) => slot.spoken));
+export function spokenOffer(
+  slots: readonly AvailableSlot[],
+  search: Pick<SlotSearch, "settings" | "now" | "nameCallerZone">,
+  callerZone: string,
+): string {
+  if (slots.length === 0) return "";
+  const businessZone = search.settings.timeZone;
+  const nowMs = search.now.epochMilliseconds;
+  const callerToday = wallClock(nowMs + offsetMsAt(callerZone, nowMs)).dayNumber;
   const days: { day: string; times: string[] }[] = [];
-  for (const { day, time } of parts) {
+  const gaps = new Set<number>();
+  for (const slot of slots) {
+    const ms = slot.start.epochMilliseconds;
+    const callerOffset = offsetMsAt(callerZone, ms);
+    gaps.add(callerOffset - offsetMsAt(businessZone, ms));
+    const caller = wallClock(ms + callerOffset);
+    const day = spokenWallDay(caller, callerToday);
     const last = days[days.length - 1];
-    if (last?.day === day) last.times.push(time);
-    else days.push({ day, times: [time] });
+    if (last?.day === day) last.times.push(spokenTime(caller));
+    else days.push({ day, times: [spokenTime(caller)] });
   }
-  return spokenList(days.map(({ day, times }) => `${day} at ${spokenList(times)}`));
+  if (gaps.size > 1) return spokenList(slots.map((slot) => slot.spoken));
+  const list = spokenList(days.map(({ day, times }) => `${day} at ${spokenList(times)}`));
+  const gapMs = [...gaps][0] ?? 0;
+  if (gapMs === 0) return search.nameCallerZone ? `${list} ${zoneSpeech(callerZone).name}` : list;
+  // A far-away caller is served by their own clock alone; a nearby one hears the business's zone once,
+  // as the gap (the caller's clock is ahead by gapMs: the business's times are that much earlier).
+  if (Math.abs(gapMs) > MAX_GAP_SAID_MS) return `${list} your time`;
+  const gap = spokenClockGap(gapMs / MS_PER_MINUTE);
+  return `${list} your time, ${gap} ${gapMs > 0 ? "earlier" : "later"} ${zoneSpeech(businessZone).where}`;
 }
 
 function noneMessage(settings: CalendarSettings): string {

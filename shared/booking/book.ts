@@ -1,5 +1,5 @@
 /**
- * The booking saga (ARCHITECTURE.md section 4), top to bottom:
+ * The booking saga (docs/ARCHITECTURE.md section 4), top to bottom:
  *
  * 1. the slot is checked against the calendar's rules (hours, grid, notice, horizon);
  * 2. the optional Redis pre-check sheds a stampede on one exact slot;
@@ -16,18 +16,17 @@
  * the calendar says. A retried request finds its claim by the idempotency key and gets the same answer.
  */
 import type { Temporal } from "@js-temporal/polyfill";
-import { checkSlot, type SlotSearchResult } from "../availability/index.ts";
+import { checkSlot, type SlotCheck, type SlotSearchResult } from "../availability/index.ts";
 import { isCalendarError, type CalendarError } from "../calendar/errors.ts";
 import { eventIdForClaim } from "../calendar/event-id.ts";
 import type { CalendarEvent, NewEvent } from "../calendar/provider.ts";
 import { isLedgerError, LedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
-import { alternativesAfter } from "./availability.ts";
+import { alternativesAfter } from "./free-slots.ts";
 import { storedCallerPhone } from "./caller-phone.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
 import { mirrorIsFresh } from "./mirror.ts";
-import { bookingSystemTrouble, calendarTrouble } from "./speech.ts";
 
 export interface BookingRequest {
   calendar: ResolvedCalendar;
@@ -50,7 +49,7 @@ export interface BookingRequest {
 }
 
 export type BookingFailure =
-  /** The slot breaks the calendar's rules; `say` explains. */
+  /** The slot cannot be booked; `slot` says why. */
   | "invalid-slot"
   | "hold-not-found"
   /** The calendar already has something else at that time (found at the recheck). */
@@ -69,7 +68,18 @@ export type BookingOutcome =
   | { kind: "reserved"; claim: Claim; replayed: boolean }
   /** Another caller has it; the nearest free slots when they could be read. */
   | { kind: "taken"; alternatives?: SlotSearchResult | undefined }
-  | { kind: "failed"; reason: BookingFailure; say: string; alternatives?: SlotSearchResult | undefined };
+  | { kind: "failed"; reason: BookingFailure; slot?: SlotProblem | undefined; alternatives?: SlotSearchResult | undefined };
+
+/** Why an "invalid-slot" failure's slot cannot be booked. */
+export type SlotProblem =
+  /** No time was given (and no hold). */
+  | { kind: "no-time" }
+  /** The calendar's rules (hours, grid, notice, horizon) refuse it. */
+  | { kind: "rules"; check: Extract<SlotCheck, { ok: false }> }
+  /** The database refused the slot as malformed. */
+  | { kind: "refused" }
+  /** An earlier attempt of this request failed and the time is no longer held. */
+  | { kind: "lapsed" };
 
 /** Calendar failures that pass: a claim may be kept for the reconciler through these. */
 const TRANSIENT: ReadonlySet<string> = new Set(["rate-limited", "unavailable", "timeout", "deadline"]);
@@ -106,7 +116,7 @@ export async function bookAppointment(deps: BookingDeps, booking: BookingRequest
     if (claim.status !== "pending") return settledOutcome(deps, request, claim, budget);
     return await finishOrRelease(deps, request, claim, budget);
   } catch (error) {
-    if (isLedgerError(error, "unavailable")) return { kind: "failed", reason: "database-unavailable", say: bookingSystemTrouble() };
+    if (isLedgerError(error, "unavailable")) return { kind: "failed", reason: "database-unavailable" };
     throw error;
   }
 }
@@ -120,10 +130,10 @@ function slotKeyOf(calendarId: string, start: Temporal.Instant, end: Temporal.In
 async function claimDirectly(deps: BookingDeps, request: BookingRequest, budget: Budget): Promise<Claimed> {
   const { calendar } = request;
   if (request.start === undefined) {
-    return { kind: "failed", reason: "invalid-slot", say: "Which day and time would you like to book?" };
+    return { kind: "failed", reason: "invalid-slot", slot: { kind: "no-time" } };
   }
   const check = checkSlot({ settings: calendar.settings, start: request.start, durationMinutes: request.durationMinutes, now: deps.now() });
-  if (!check.ok) return { kind: "failed", reason: "invalid-slot", say: check.message };
+  if (!check.ok) return { kind: "failed", reason: "invalid-slot", slot: { kind: "rules", check } };
 
   const slotKey = slotKeyOf(calendar.record.id, check.start, check.end);
   if (deps.precheck) {
@@ -162,9 +172,9 @@ async function claimDirectly(deps: BookingDeps, request: BookingRequest, budget:
   } catch (error) {
     await deps.precheck?.leave(slotKey, request.idempotencyKey);
     if (isLedgerError(error, "idempotency-conflict")) {
-      return { kind: "failed", reason: "idempotency-conflict", say: "That request was already used for a different booking. Could you tell me again which time you'd like?" };
+      return { kind: "failed", reason: "idempotency-conflict" };
     }
-    if (isLedgerError(error, "invalid")) return { kind: "failed", reason: "invalid-slot", say: "That time can't be booked. Shall I look for the nearest time that can?" };
+    if (isLedgerError(error, "invalid")) return { kind: "failed", reason: "invalid-slot", slot: { kind: "refused" } };
     throw error;
   }
 }
@@ -181,11 +191,7 @@ async function sameCallBooking(deps: BookingDeps, request: BookingRequest, start
 
 async function claimFromHold(deps: BookingDeps, request: BookingRequest, budget: Budget): Promise<Claimed> {
   const holdId = request.holdId as string;
-  const notFound: Claimed = {
-    kind: "failed",
-    reason: "hold-not-found",
-    say: "I can't find that hold on this call; it may have expired. Shall I book that time for you directly?",
-  };
+  const notFound: Claimed = { kind: "failed", reason: "hold-not-found" };
   const hold = await deps.ledger.getClaim(holdId);
   if (hold === null || hold.calendarId !== request.calendar.record.id) return notFound;
   // A hold is booked only from the call that made it: not from another call, nor from a request that
@@ -229,13 +235,9 @@ async function settledOutcome(deps: BookingDeps, request: BookingRequest, claim:
     return { kind: "taken", alternatives: await alternativesAfter(deps, request, claim.startsAt, budget) };
   }
   if (claim.failureReason === "calendar-unavailable") {
-    return { kind: "failed", reason: "calendar-unavailable", say: calendarTrouble() };
+    return { kind: "failed", reason: "calendar-unavailable" };
   }
-  return {
-    kind: "failed",
-    reason: "invalid-slot",
-    say: "That booking didn't go through, and the time is no longer held. Shall I look for another time?",
-  };
+  return { kind: "failed", reason: "invalid-slot", slot: { kind: "lapsed" } };
 }
 
 async function finishBooking(deps: BookingDeps, request: BookingRequest, claim: Claim, budget: Budget): Promise<BookingOutcome> {
@@ -299,7 +301,7 @@ async function recheckNeeded(deps: BookingDeps, calendar: ResolvedCalendar): Pro
 
 async function eventConflict(deps: BookingDeps, claim: Claim): Promise<BookingOutcome> {
   await failClaim(deps, claim, "event-conflict");
-  return { kind: "failed", reason: "event-conflict", say: "Something went wrong writing that booking to the calendar, so nothing was booked. Shall I try another time?" };
+  return { kind: "failed", reason: "event-conflict" };
 }
 
 /** Steps 4 then 5 (the local calendar, where both are statements in our own database). */
@@ -369,11 +371,7 @@ async function confirmBooking(deps: BookingDeps, request: BookingRequest, claim:
       if (failed?.status === "confirmed") return settledOutcome(deps, request, failed, budget);
       if ((await removeEvent(calendar, eventId, budget)) === "gone" && failed !== null) await deps.ledger.markEventRemoved(claim.id).catch(() => undefined);
       await deps.precheck?.leave(slotKeyOf(calendar.record.id, claim.startsAt, claim.endsAt), request.idempotencyKey);
-      return {
-        kind: "failed",
-        reason: "booking-changed",
-        say: "That appointment was changed or cancelled while I was moving it, so I haven't moved it. Shall I check what you have booked now?",
-      };
+      return { kind: "failed", reason: "booking-changed" };
     }
     await removeEvent(calendar, eventId, budget);
     return settledOutcome(deps, request, settled ?? claim, budget);
@@ -396,7 +394,7 @@ async function calendarFailed(
   }
   const failed = await releaseClaim(deps, request, claim, "calendar-unavailable", mayHaveWritten);
   if (failed?.status === "confirmed") return settledOutcome(deps, request, failed, { deadline: deps.now().epochMilliseconds + CLEANUP_GRACE_MS });
-  return { kind: "failed", reason: "calendar-unavailable", say: calendarTrouble() };
+  return { kind: "failed", reason: "calendar-unavailable" };
 }
 
 /**

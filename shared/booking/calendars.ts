@@ -26,7 +26,19 @@ export interface CalendarSelector {
   phoneNumberId?: string | null | undefined;
 }
 
-export type CalendarChoice = { ok: true; calendar: ResolvedCalendar } | { ok: false; say: string };
+/** Why no calendar could be used: the assistant layer words it. */
+export type CalendarProblem =
+  /** A Google calendar without credentials or without its Google id. */
+  | { kind: "not-connected"; spokenName: string }
+  /** The name asked for matches no calendar; `names` are the calendars there are. */
+  | { kind: "unknown-name"; asked: string; names: string[] }
+  | { kind: "none-set-up" }
+  /** Several calendars and nothing to choose between them. */
+  | { kind: "which-one"; names: string[] }
+  /** A claim's calendar is gone. */
+  | { kind: "claim-calendar-missing" };
+
+export type CalendarChoice = { ok: true; calendar: ResolvedCalendar } | { ok: false; problem: CalendarProblem };
 
 interface Directory {
   readAtMs: number;
@@ -62,7 +74,6 @@ export function forgetCalendars(deps: BookingDeps): void {
   directories.delete(deps);
 }
 
-/** The calendar record with its provider, or why it cannot be used (a speakable sentence). */
 const settingsByRecord = new WeakMap<CalendarRecord, CalendarSettings>();
 
 function settingsOf(record: CalendarRecord): CalendarSettings {
@@ -83,13 +94,14 @@ function settingsOf(record: CalendarRecord): CalendarSettings {
   return settings;
 }
 
+/** The calendar record with its provider, or why it cannot be used. */
 export function resolvedCalendar(deps: BookingDeps, record: CalendarRecord): CalendarChoice {
   const settings = settingsOf(record);
   const spokenName = spokenNameOf(record);
   if (record.provider === "google") {
     const google = deps.providers.google;
     if (!google || !record.googleCalendarId) {
-      return { ok: false, say: `The calendar for ${spokenName} isn't connected right now, so I can't book it. Could I take a message instead?` };
+      return { ok: false, problem: { kind: "not-connected", spokenName } };
     }
     return { ok: true, calendar: { record, settings, provider: google, providerCalendarId: record.googleCalendarId, spokenName } };
   }
@@ -102,7 +114,7 @@ export function resolvedCalendar(deps: BookingDeps, record: CalendarRecord): Cal
  *
  * @example
  * const choice = await chooseCalendar(deps, { name: "dr smith", assistantId: call.assistantId });
- * if (!choice.ok) return { ok: false, say: choice.say };
+ * if (!choice.ok) return wordsFor(choice.problem);
  */
 export async function chooseCalendar(deps: BookingDeps, selector: CalendarSelector): Promise<CalendarChoice> {
   const calendars = await calendarList(deps);
@@ -111,11 +123,7 @@ export async function chooseCalendar(deps: BookingDeps, selector: CalendarSelect
     const key = normalise(wanted);
     const record = calendars.find((c) => c.name === key || (c.displayName !== null && normalise(c.displayName) === key));
     if (record) return resolvedCalendar(deps, record);
-    const names = calendars.map(spokenNameOf);
-    return {
-      ok: false,
-      say: `I don't have a calendar called "${wanted}". ${names.length <= 6 ? `I can book ${listOf(names)}.` : "Who would you like to see?"}`,
-    };
+    return { ok: false, problem: { kind: "unknown-name", asked: wanted, names: calendars.map(spokenNameOf) } };
   }
   const mapped =
     (selector.assistantId ? calendars.find((c) => c.assistantIds.includes(selector.assistantId as string)) : undefined) ??
@@ -123,14 +131,8 @@ export async function chooseCalendar(deps: BookingDeps, selector: CalendarSelect
   if (mapped) return resolvedCalendar(deps, mapped);
   const only = calendars.length === 1 ? calendars[0] : calendars.find((c) => c.name === "default");
   if (only) return resolvedCalendar(deps, only);
-  if (calendars.length === 0) return { ok: false, say: "There's no calendar set up to book into yet, so I can't make bookings right now." };
-  return { ok: false, say: `Who would you like to book with: ${listOf(calendars.map(spokenNameOf), "or")}?` };
-}
-
-/** "a", "a and b", "a, b and c". */
-export function listOf(items: readonly string[], conjunction = "and"): string {
-  if (items.length <= 1) return items[0] ?? "";
-  return `${items.slice(0, -1).join(", ")} ${conjunction} ${items[items.length - 1]}`;
+  if (calendars.length === 0) return { ok: false, problem: { kind: "none-set-up" } };
+  return { ok: false, problem: { kind: "which-one", names: calendars.map(spokenNameOf) } };
 }
 
 /** The calendar a claim belongs to (for cancel, reschedule and the reconciler). */
@@ -140,6 +142,6 @@ export async function calendarOfClaim(deps: BookingDeps, calendarId: string): Pr
     forgetCalendars(deps);
     record = (await calendarList(deps)).find((c) => c.id === calendarId);
   }
-  if (record === undefined) return { ok: false, say: "I can't find the calendar that booking was made in." };
+  if (record === undefined) return { ok: false, problem: { kind: "claim-calendar-missing" } };
   return resolvedCalendar(deps, record);
 }

@@ -5,14 +5,13 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import { isCalendarError } from "../calendar/errors.ts";
-import { checkSlot, type SlotSearchResult } from "../availability/index.ts";
+import { checkSlot, type SlotCheck, type SlotSearchResult } from "../availability/index.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
-import { alternativesAfter } from "./availability.ts";
+import { alternativesAfter } from "./free-slots.ts";
 import { storedCallerPhone } from "./caller-phone.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
-import { bookingSystemTrouble, calendarTrouble } from "./speech.ts";
 
 export interface HoldRequest {
   calendar: ResolvedCalendar;
@@ -28,17 +27,28 @@ export interface HoldRequest {
 export type HoldOutcome =
   | { kind: "held"; claim: Claim; replayed: boolean }
   | { kind: "taken"; alternatives?: SlotSearchResult | undefined }
-  | { kind: "failed"; say: string };
+  | { kind: "failed"; reason: HoldFailure };
+
+/** Why a slot could not be held. */
+export type HoldFailure =
+  /** The calendar's rules refuse the slot. */
+  | { kind: "rules"; check: Extract<SlotCheck, { ok: false }> }
+  /** The same request again, after its hold lapsed. */
+  | { kind: "lapsed" }
+  /** The database refused the request (malformed, or its key used for another slot). */
+  | { kind: "refused" }
+  | { kind: "calendar-unavailable" }
+  | { kind: "database-unavailable" };
 
 /**
  * @example
  * const outcome = await holdSlot(deps, { calendar, start, idempotencyKey: "call-1:tool-2", callId: "call-1", toolCallId: "tool-2", callerZone }, budget);
- * if (outcome.kind === "held") say(`I'm holding it for you: hold id ${outcome.claim.id}`);
+ * if (outcome.kind === "held") outcome.claim.expiresAt; // when the hold lapses
  */
 export async function holdSlot(deps: BookingDeps, request: HoldRequest, budget: Budget): Promise<HoldOutcome> {
   const { calendar } = request;
   const check = checkSlot({ settings: calendar.settings, start: request.start, durationMinutes: request.durationMinutes, now: deps.now() });
-  if (!check.ok) return { kind: "failed", say: check.message };
+  if (!check.ok) return { kind: "failed", reason: { kind: "rules", check } };
 
   const alternatives = async (): Promise<HoldOutcome> => ({ kind: "taken", alternatives: await alternativesAfter(deps, request, check.start, budget) });
   try {
@@ -46,22 +56,20 @@ export async function holdSlot(deps: BookingDeps, request: HoldRequest, budget: 
     const result = await deps.ledger.claimSlot({ ...claimOf(request, check), status: "held" });
     if (result.outcome === "taken") return await alternatives();
     if (result.outcome === "replayed") {
-      return result.claim.status === "held" ? { kind: "held", claim: result.claim, replayed: true } : { kind: "failed", say: "That hold has lapsed. Shall I check the time again?" };
+      return result.claim.status === "held" ? { kind: "held", claim: result.claim, replayed: true } : { kind: "failed", reason: { kind: "lapsed" } };
     }
     const seen = await calendar.provider.freeBusy([calendar.providerCalendarId], check.start, check.end, { deadline: budget.deadline, allowCached: true });
     const known = seen.get(calendar.providerCalendarId);
     const busy = !known?.ok || known.busy.some((b) => Temporal.Instant.compare(b.start, check.end) < 0 && Temporal.Instant.compare(b.end, check.start) > 0);
     if (busy) {
       await deps.ledger.releaseClaim(result.claim.id);
-      return known?.ok ? await alternatives() : { kind: "failed", say: calendarTrouble() };
+      return known?.ok ? await alternatives() : { kind: "failed", reason: { kind: "calendar-unavailable" } };
     }
     return { kind: "held", claim: result.claim, replayed: false };
   } catch (error) {
-    if (isLedgerError(error, "unavailable")) return { kind: "failed", say: bookingSystemTrouble() };
-    if (isLedgerError(error, "invalid") || isLedgerError(error, "idempotency-conflict")) {
-      return { kind: "failed", say: "I couldn't hold that time. Which time would you like me to try?" };
-    }
-    if (isCalendarError(error)) return { kind: "failed", say: calendarTrouble() };
+    if (isLedgerError(error, "unavailable")) return { kind: "failed", reason: { kind: "database-unavailable" } };
+    if (isLedgerError(error, "invalid") || isLedgerError(error, "idempotency-conflict")) return { kind: "failed", reason: { kind: "refused" } };
+    if (isCalendarError(error)) return { kind: "failed", reason: { kind: "calendar-unavailable" } };
     throw error;
   }
 }

@@ -5,16 +5,13 @@
  * (no changes within N minutes of the appointment) is said plainly.
  */
 import { Temporal } from "@js-temporal/polyfill";
-import { spokenMinutes } from "../availability/business-hours.ts";
 import { isCalendarError } from "../calendar/errors.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
-import { spokenDateTime } from "../time/index.ts";
 import { bookAppointment, type BookingOutcome } from "./book.ts";
 import { callerNumber } from "./caller-phone.ts";
-import { calendarOfClaim, listOf, type ResolvedCalendar } from "./calendars.ts";
+import { calendarOfClaim, type ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
-import { bookingSystemTrouble } from "./speech.ts";
 
 /**
  * Who is asking, as Vapi reports it: the number the call comes from (caller ID) and the call itself.
@@ -36,10 +33,32 @@ function belongsTo(claim: Claim, identity: CallerIdentity): boolean {
   return (phone !== null && claim.callerPhone === phone) || (!!identity.callId && claim.callId === identity.callId);
 }
 
+/** Why a caller's booking was not found, or cannot be changed: the assistant layer words each. */
+export type ChangeProblem =
+  /** No caller ID on this call (and no call id): we cannot tell whose bookings are whose. */
+  | { kind: "no-caller-id" }
+  | { kind: "none-found" }
+  /** The booking named is not the caller's (or does not exist). */
+  | { kind: "not-theirs" }
+  | { kind: "already-cancelled" }
+  /** The booking named is not confirmed yet. */
+  | { kind: "not-confirmed" }
+  /** The caller's only booking is not confirmed yet. */
+  | { kind: "own-not-confirmed" }
+  /** Several confirmed bookings: which one? */
+  | { kind: "several"; bookings: Claim[] }
+  | { kind: "calendar-missing" }
+  /** Within the calendar's cut-off before the appointment. */
+  | { kind: "cutoff"; claim: Claim; cutoffMinutes: number }
+  | { kind: "not-cancellable" }
+  /** A move to the time it already has. */
+  | { kind: "same-time" }
+  | { kind: "database-unavailable" };
+
 export type BookingLookup =
   | { kind: "found"; bookings: Claim[] }
-  | { kind: "none"; say: string }
-  | { kind: "failed"; say: string };
+  | { kind: "none"; problem: Extract<ChangeProblem, { kind: "no-caller-id" | "none-found" }> }
+  | { kind: "failed"; problem: { kind: "database-unavailable" } };
 
 /**
  * The caller's upcoming bookings, soonest first.
@@ -49,9 +68,8 @@ export type BookingLookup =
  */
 export async function findCallerBookings(deps: BookingDeps, identity: CallerIdentity, calendarId?: string): Promise<BookingLookup> {
   const phone = callerNumber(identity.phone, identity.region);
-  const noCallerId =
-    "I can only look up bookings made from the number you're calling from, and I can't see your number on this call. Could you call back from the phone you booked with?";
-  if (phone === null && !identity.callId) return { kind: "none", say: noCallerId };
+  const noCallerId = { kind: "none", problem: { kind: "no-caller-id" } } as const;
+  if (phone === null && !identity.callId) return noCallerId;
   try {
     const queries = [
       phone === null ? Promise.resolve([]) : deps.ledger.findBookings({ phone, ...(calendarId ? { calendarId } : {}) }),
@@ -63,25 +81,20 @@ export async function findCallerBookings(deps: BookingDeps, identity: CallerIden
       .filter((claim) => !seen.has(claim.id) && seen.add(claim.id))
       .sort((a, b) => a.startsAt.epochMilliseconds - b.startsAt.epochMilliseconds);
     if (bookings.length === 0) {
-      if (phone === null) return { kind: "none", say: noCallerId };
-      return { kind: "none", say: "I couldn't find any upcoming appointment under the number you're calling from. Would you like to make one?" };
+      if (phone === null) return noCallerId;
+      return { kind: "none", problem: { kind: "none-found" } };
     }
     return { kind: "found", bookings };
   } catch (error) {
-    if (isLedgerError(error, "unavailable")) return { kind: "failed", say: bookingSystemTrouble() };
-    if (isLedgerError(error, "invalid")) return { kind: "none", say: noCallerId };
+    if (isLedgerError(error, "unavailable")) return { kind: "failed", problem: { kind: "database-unavailable" } };
+    if (isLedgerError(error, "invalid")) return noCallerId;
     throw error;
   }
 }
 
-/** How a booking is said back: "Friday, January 23rd at 3pm". */
-export function spokenBooking(claim: Claim, callerZone: string, now: Temporal.Instant, businessZone?: string): string {
-  return spokenDateTime(claim.startsAt, callerZone, now, businessZone === undefined ? {} : { businessZone });
-}
-
 type Target =
   | { kind: "booking"; claim: Claim; calendar: ResolvedCalendar }
-  | { kind: "answer"; ok: boolean; say: string; choices?: Claim[] };
+  | { kind: "refused"; ok: boolean; problem: ChangeProblem; choices?: Claim[] };
 
 /**
  * Which of the caller's bookings a cancel or reschedule is about: the one named (if it is theirs), else
@@ -90,7 +103,7 @@ type Target =
 export type BookingPick =
   | { kind: "one"; claim: Claim }
   | { kind: "several"; bookings: Claim[] }
-  | { kind: "none"; ok: boolean; say: string };
+  | { kind: "none"; ok: boolean; problem: ChangeProblem };
 
 /**
  * @example const pick = await pickBooking(deps, args.booking_id, { phone: callerId, callId });
@@ -99,49 +112,39 @@ export async function pickBooking(deps: BookingDeps, bookingId: string | undefin
   if (bookingId !== undefined) {
     const claim = await deps.ledger.getClaim(bookingId);
     if (claim === null || !belongsTo(claim, identity)) {
-      return { kind: "none", ok: false, say: "I can't find that booking under your number. Could you tell me the day and time of the appointment?" };
+      return { kind: "none", ok: false, problem: { kind: "not-theirs" } };
     }
-    if (claim.status === "cancelled") return { kind: "none", ok: true, say: "That appointment is already cancelled." };
-    if (claim.status !== "confirmed") {
-      return { kind: "none", ok: false, say: "That appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?" };
-    }
+    if (claim.status === "cancelled") return { kind: "none", ok: true, problem: { kind: "already-cancelled" } };
+    if (claim.status !== "confirmed") return { kind: "none", ok: false, problem: { kind: "not-confirmed" } };
     return { kind: "one", claim };
   }
   const lookup = await findCallerBookings(deps, identity);
-  if (lookup.kind !== "found") return { kind: "none", ok: false, say: lookup.say };
+  if (lookup.kind !== "found") return { kind: "none", ok: false, problem: lookup.problem };
   const confirmed = lookup.bookings.filter((b) => b.status === "confirmed");
   if (confirmed.length > 1) return { kind: "several", bookings: confirmed };
   const claim = confirmed[0];
-  if (claim === undefined) return { kind: "none", ok: false, say: "Your appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?" };
+  if (claim === undefined) return { kind: "none", ok: false, problem: { kind: "own-not-confirmed" } };
   return { kind: "one", claim };
 }
 
 /** The one booking a cancel or reschedule is about, checked to be the caller's and outside the cut-off. */
-async function targetBooking(deps: BookingDeps, pick: BookingPick, callerZone: string, verb: "cancel" | "move"): Promise<Target> {
+async function targetBooking(deps: BookingDeps, pick: BookingPick): Promise<Target> {
   const now = deps.now();
-  if (pick.kind === "none") return { kind: "answer", ok: pick.ok, say: pick.say };
-  if (pick.kind === "several") {
-    const said = pick.bookings.slice(0, 4).map((b) => spokenBooking(b, callerZone, now));
-    return { kind: "answer", ok: false, say: `You have ${pick.bookings.length} appointments: ${listOf(said)}. Which one would you like to ${verb}?`, choices: pick.bookings };
-  }
+  if (pick.kind === "none") return { kind: "refused", ok: pick.ok, problem: pick.problem };
+  if (pick.kind === "several") return { kind: "refused", ok: false, problem: { kind: "several", bookings: pick.bookings }, choices: pick.bookings };
   const claim = pick.claim;
   const choice = await calendarOfClaim(deps, claim.calendarId);
-  if (!choice.ok) return { kind: "answer", ok: false, say: choice.say };
+  if (!choice.ok) return { kind: "refused", ok: false, problem: { kind: "calendar-missing" } };
   const cutoff = choice.calendar.record.cancelCutoffMinutes;
   if (cutoff > 0 && claim.startsAt.epochMilliseconds - now.epochMilliseconds < cutoff * 60_000) {
-    const when = spokenBooking(claim, callerZone, now);
-    return {
-      kind: "answer",
-      ok: false,
-      say: `Your appointment on ${when} is less than ${spokenMinutes(cutoff)} away, so I can't ${verb} it by phone. Please contact the office directly.`,
-    };
+    return { kind: "refused", ok: false, problem: { kind: "cutoff", claim, cutoffMinutes: cutoff } };
   }
   return { kind: "booking", claim, calendar: choice.calendar };
 }
 
 export type ChangeOutcome =
   | { kind: "cancelled"; claim: Claim; replayed: boolean }
-  | { kind: "answer"; ok: boolean; say: string; choices?: Claim[] | undefined };
+  | { kind: "refused"; ok: boolean; problem: ChangeProblem; choices?: Claim[] | undefined };
 
 /**
  * Cancels the caller's booking: the ledger first (the truth), then the calendar event. An event that
@@ -152,7 +155,6 @@ export async function cancelAppointment(
   request: {
     bookingId?: string | undefined;
     identity: CallerIdentity;
-    callerZone: string;
     reason?: string | undefined;
     /** The booking already picked (see `pickBooking`); picked here otherwise. */
     pick?: BookingPick | undefined;
@@ -161,14 +163,14 @@ export async function cancelAppointment(
 ): Promise<ChangeOutcome> {
   try {
     const pick = request.pick ?? (await pickBooking(deps, request.bookingId, request.identity));
-    const target = await targetBooking(deps, pick, request.callerZone, "cancel");
-    if (target.kind === "answer") return target;
+    const target = await targetBooking(deps, pick);
+    if (target.kind === "refused") return target;
     const { claim: cancelled, outcome } = await deps.ledger.cancelBooking(target.claim.id, request.reason ?? "cancelled by caller");
     await removeBookingEvent(deps, target.calendar, cancelled, budget);
     return { kind: "cancelled", claim: cancelled, replayed: outcome === "unchanged" };
   } catch (error) {
-    if (isLedgerError(error, "unavailable")) return { kind: "answer", ok: false, say: bookingSystemTrouble() };
-    if (isLedgerError(error, "transition-refused")) return { kind: "answer", ok: false, say: "That appointment can't be cancelled any more." };
+    if (isLedgerError(error, "unavailable")) return { kind: "refused", ok: false, problem: { kind: "database-unavailable" } };
+    if (isLedgerError(error, "transition-refused")) return { kind: "refused", ok: false, problem: { kind: "not-cancellable" } };
     throw error;
   }
 }
@@ -206,7 +208,7 @@ export async function removeBookingEvent(
 export type RescheduleOutcome =
   | { kind: "moved"; from: Claim; to: Claim; replayed: boolean }
   | { kind: "booking"; outcome: Exclude<BookingOutcome, { kind: "booked" }> }
-  | { kind: "answer"; ok: boolean; say: string; choices?: Claim[] | undefined };
+  | { kind: "refused"; ok: boolean; problem: ChangeProblem; choices?: Claim[] | undefined };
 
 /**
  * Moves the caller's booking: the new slot is claimed and its event written before the old booking is
@@ -233,11 +235,11 @@ export async function rescheduleAppointment(
     const replay = await earlierMove(deps, request);
     if (replay) return replay;
     const pick = request.pick ?? (await pickBooking(deps, request.bookingId, request.identity));
-    const target = await targetBooking(deps, pick, request.callerZone, "move");
-    if (target.kind === "answer") return target;
+    const target = await targetBooking(deps, pick);
+    if (target.kind === "refused") return target;
     const old = target.claim;
     if (old.startsAt.equals(request.newStart)) {
-      return { kind: "answer", ok: true, say: "Your appointment is already at that time." };
+      return { kind: "refused", ok: true, problem: { kind: "same-time" } };
     }
     const durationMinutes = request.durationMinutes ?? Math.round((old.endsAt.epochMilliseconds - old.startsAt.epochMilliseconds) / 60_000);
     const outcome = await bookAppointment(
@@ -263,7 +265,7 @@ export async function rescheduleAppointment(
     if (outcome.claim.status === "confirmed") await removeBookingEvent(deps, target.calendar, from, budget);
     return { kind: "moved", from, to: outcome.claim, replayed: outcome.replayed };
   } catch (error) {
-    if (isLedgerError(error, "unavailable")) return { kind: "answer", ok: false, say: bookingSystemTrouble() };
+    if (isLedgerError(error, "unavailable")) return { kind: "refused", ok: false, problem: { kind: "database-unavailable" } };
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The optional fast pre-check of the booking saga (ARCHITECTURE.md section 4, step 2): when a stampede
+ * The optional fast pre-check of the booking saga (docs/ARCHITECTURE.md section 4, step 2): when a stampede
  * of callers asks for one exact slot, the first request to mark it in Redis goes on to Postgres and
  * the rest are answered "just taken" at once, without queueing on the database. Postgres still decides;
  * Redis only sheds load. Redis down or slow (a bounded timeout) means "skipped", never "taken".

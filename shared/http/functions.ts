@@ -9,8 +9,9 @@ import { reconcile } from "../booking/reconcile.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { ToolCallObserver } from "../observability/tool-calls.ts";
-import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
-import { json, readBody } from "./body.ts";
+import type { VapiSecrets } from "../vapi/auth.ts";
+import { json } from "./body.ts";
+import { guard } from "./guard.ts";
 import { googleWebhookHandler } from "./google-webhook.ts";
 import { healthHandler, type HealthProbe } from "./health.ts";
 import { metricsHandler } from "./metrics.ts";
@@ -75,13 +76,15 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
 export function reconcileHandler(services: SlotlineServices): Handler {
   const clock = services.clock ?? Date.now;
   return async (request) => {
-    if (request.method !== "POST") return json({ error: "POST to run a reconciler pass." }, 405, { allow: "POST" });
-    const body = await readBody(request, 4096);
-    if (!body.ok) return json({ error: "The request body is too large." }, 400);
-    if (services.secrets.secret || services.secrets.hmacSecret) {
-      const verdict = await verifyVapiRequest(request.headers, body.bytes, services.secrets, clock());
-      if (!verdict.ok) return json({ error: "unauthorized" }, 401);
-    }
+    const passed = await guard(request, {
+      method: "POST",
+      methodHint: "POST to run a reconciler pass.",
+      maxBytes: 4096,
+      secrets: services.secrets,
+      clock,
+      refuseBody: () => json({ error: "The request body is too large." }, 400),
+    });
+    if (!passed.ok) return passed.response;
     const query = readQuery(request, { pending_for_seconds: WHOLE_SECONDS, late_write_grace_seconds: WHOLE_SECONDS, calendar: CALENDAR_NAME });
     if (!query.ok) return query.response;
     const pendingForSeconds = query.values.pending_for_seconds === undefined ? 120 : Number(query.values.pending_for_seconds);

@@ -13,6 +13,7 @@ import { syncCalendarMirror, type MirrorDeps } from "../booking/mirror.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Ledger } from "../store/ledger.ts";
 import { json } from "./body.ts";
+import { guard } from "./guard.ts";
 
 export interface GoogleWebhookOptions {
   mirror: MirrorDeps;
@@ -37,7 +38,9 @@ function header(request: Request, name: string): string | null {
 export function googleWebhookHandler(options: GoogleWebhookOptions): (request: Request) => Promise<Response> {
   const clock = options.clock ?? Date.now;
   return async (request) => {
-    if (request.method !== "POST") return json({ error: "Google push notifications are POSTed here." }, 405, { allow: "POST" });
+    // Google's notifications carry everything in headers; the body is empty.
+    const passed = await guard(request, { method: "POST", methodHint: "Google push notifications are POSTed here.", maxBytes: 4096 });
+    if (!passed.ok) return passed.response;
     const channelId = header(request, "x-goog-channel-id");
     const state = header(request, "x-goog-resource-state");
     const number = header(request, "x-goog-message-number");

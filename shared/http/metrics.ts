@@ -6,7 +6,7 @@
  */
 import type { Metrics } from "../observability/metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../observability/prometheus.ts";
-import { presentsBearer } from "./bearer.ts";
+import { guard } from "./guard.ts";
 import { readQuery } from "./query.ts";
 
 export interface MetricsHandlerOptions {
@@ -27,10 +27,13 @@ function text(body: string, status: number, headers: Record<string, string> = {}
  */
 export function metricsHandler(options: MetricsHandlerOptions): (request: Request) => Promise<Response> {
   return async (request) => {
-    if (request.method !== "GET") return text("GET this URL for Prometheus metrics.\n", 405, { allow: "GET" });
-    if (options.token && !presentsBearer(request.headers, options.token)) {
-      return text("unauthorized\n", 401, { "www-authenticate": 'Bearer realm="metrics"' });
-    }
+    const passed = await guard(request, {
+      method: "GET",
+      methodHint: "GET this URL for Prometheus metrics.",
+      bearer: { token: options.token, realm: "metrics" },
+      answer: (status, error, headers) => text(`${error}\n`, status, headers),
+    });
+    if (!passed.ok) return passed.response;
     const query = readQuery(request, {});
     if (!query.ok) return query.response;
     if (!options.metrics) return text("Metrics are off in this deployment.\n", 404);

@@ -7,18 +7,16 @@
  */
 import type { Temporal } from "@js-temporal/polyfill";
 import { z } from "zod";
-import { searchSlots } from "../booking/availability.ts";
-import { bookAppointment } from "../booking/book.ts";
-import { chooseCalendar } from "../booking/calendars.ts";
+import { book, checkAvailability, type Turn } from "../assistant/index.ts";
+import { BOOKING_SYSTEM_TROUBLE, QUESTIONS, restConfirmation, SOMETHING_WENT_WRONG } from "../assistant/words.ts";
 import type { BookingDeps } from "../booking/deps.ts";
-import { bookingSystemTrouble, takenWithAlternatives } from "../booking/speech.ts";
-import { readToolRange, readToolTime } from "../booking/when.ts";
 import { observers, type ToolCallObserver } from "../observability/tool-calls.ts";
 import { isLedgerError } from "../store/errors.ts";
-import { resolveZone, spokenDateTime } from "../time/index.ts";
-import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
+import { spokenDateTime } from "../time/index.ts";
+import type { VapiSecrets } from "../vapi/auth.ts";
 import { emailAddress, FIELD_LIMITS, fieldIssue, identifier, lineOfText, optionalField, personName, phoneNumber, type FieldIssue } from "../vapi/text-fields.ts";
-import { json, parseJson, readBody } from "./body.ts";
+import { json, parseJson } from "./body.ts";
+import { guard } from "./guard.ts";
 import { readQuery } from "./query.ts";
 
 export interface RestHandlerOptions {
@@ -94,37 +92,41 @@ function restProblem(issue: FieldIssue): string {
 
 type Outcome = { status: number; body: Record<string, unknown>; outcome: string; calendar?: string };
 
-/** Shared frame: method, body limit, secret, JSON, zod; then the operation. */
+/** Shared frame: the guard (method, body limit, secret), JSON, zod; then the operation. */
 function restHandler<S extends z.ZodType>(
   tool: string,
   schema: S,
   options: RestHandlerOptions,
-  run: (input: z.output<S>, deadline: number) => Promise<Outcome>,
+  run: (input: z.output<S>, turn: Turn) => Promise<Outcome>,
 ): (request: Request) => Promise<Response> {
   const clock = options.clock ?? Date.now;
   const observe = observers(options.observe);
   return async (request) => {
     const arrivedAt = clock();
-    if (request.method !== "POST") return json({ error: "POST a JSON body to this URL." }, 405, { allow: "POST" });
-    const body = await readBody(request, 64 * 1024);
-    if (!body.ok) return json({ error: "The request body is too large or unreadable." }, 400);
-    if (options.secrets?.secret || options.secrets?.hmacSecret) {
-      const verdict = await verifyVapiRequest(request.headers, body.bytes, options.secrets, clock());
-      if (!verdict.ok) return json({ error: "unauthorized" }, 401);
-    }
+    const passed = await guard(request, {
+      method: "POST",
+      methodHint: "POST a JSON body to this URL.",
+      maxBytes: 64 * 1024,
+      secrets: options.secrets,
+      clock,
+      refuseBody: () => json({ error: "The request body is too large or unreadable." }, 400),
+    });
+    if (!passed.ok) return passed.response;
     const query = readQuery(request, {});
     if (!query.ok) return query.response;
-    const input = parseJson(body.text);
+    const input = parseJson(passed.body.text);
     const parsed = schema.safeParse(input);
     let result: Outcome;
     if (!parsed.success) {
       result = { status: 400, body: { error: restProblem(fieldIssue(parsed.error, input)) }, outcome: "bad-arguments" };
     } else {
       try {
-        result = await run(parsed.data, arrivedAt + (options.toolBudgetMs ?? 5000));
+        const { deps } = options;
+        const turn: Turn = { deps, now: deps.now(), budget: { deadline: arrivedAt + (options.toolBudgetMs ?? 5000) }, callId: null, toolCallId: null, customerNumber: null };
+        result = await run(parsed.data, turn);
       } catch (error) {
         const unavailable = isLedgerError(error, "unavailable");
-        result = { status: 200, body: { error: unavailable ? bookingSystemTrouble() : "Something went wrong on our side. Please try again." }, outcome: unavailable ? "database-unavailable" : "internal-error" };
+        result = { status: 200, body: { error: unavailable ? BOOKING_SYSTEM_TROUBLE : SOMETHING_WENT_WRONG }, outcome: unavailable ? "database-unavailable" : "internal-error" };
       }
     }
     observe({ tool, outcome: result.outcome, ok: result.status === 200 && !("error" in result.body && result.body.error), latencyMs: clock() - arrivedAt, callId: null, toolCallId: tool, calendar: result.calendar, at: arrivedAt });
@@ -132,39 +134,34 @@ function restHandler<S extends z.ZodType>(
   };
 }
 
+/** Outcomes the REST contract answers with 400: the request itself is at fault. */
+const REFUSED_REQUEST: ReadonlySet<string> = new Set(["unknown-zone", "question", "bad-arguments", "invalid-slot"]);
+
+function voiceSlots(slots: readonly { startIso: string; spoken: string }[] | undefined) {
+  return slots?.map((slot) => ({ start_iso: slot.startIso, voice_string: slot.spoken })) ?? [];
+}
+
 /**
  * POST { date_start?, date_end?, caller_timezone? } → { available_slots: [{ start_iso, voice_string }], total_found }
  */
 export function checkAvailabilityHandler(options: RestHandlerOptions): (request: Request) => Promise<Response> {
-  const { deps } = options;
-  return restHandler("check-availability", availabilityRequest, options, async (input, deadline) => {
-    const choice = await chooseCalendar(deps, { name: input.calendar });
-    if (!choice.ok) return { status: 200, body: { available_slots: [], total_found: 0, error: choice.say }, outcome: "no-calendar" };
-    const { calendar } = choice;
-    const zone = resolveZone(input.caller_timezone, calendar.settings.timeZone);
-    if (!zone.ok) return { status: 400, body: { available_slots: [], total_found: 0, error: zone.message }, outcome: "unknown-zone" };
-    const now = deps.now();
-    const context = { now, callerZone: zone.zone, settings: calendar.settings };
-    let window: { start: Temporal.Instant; end: Temporal.Instant } | undefined;
-    if (input.date_start !== undefined) {
-      const range = readToolRange(input.date_start, input.date_end, context);
-      if (range.kind === "question") return { status: 400, body: { available_slots: [], total_found: 0, error: range.say }, outcome: "question" };
-      const { start, end } = range;
-      // An end at or before the start (the same plain date twice) means the day from the start.
-      window = { start, end: end.epochMilliseconds > start.epochMilliseconds ? end : start.add({ hours: 24 }) };
+  return restHandler("check-availability", availabilityRequest, options, async (input, turn) => {
+    const answer = await checkAvailability(turn, {
+      calendar: input.calendar,
+      callerZone: input.caller_timezone,
+      start: input.date_start,
+      end: input.date_end,
+      limit: 10,
+      emptyRangeIsDay: true,
+    });
+    if (answer.found === undefined) {
+      return { status: REFUSED_REQUEST.has(answer.outcome) ? 400 : 200, body: { available_slots: [], total_found: 0, error: answer.say }, outcome: answer.outcome };
     }
-    const answer = await searchSlots(deps, calendar, { window, callerZone: zone.zone, nameCallerZone: zone.assumed, limit: 10 }, { deadline });
-    if (!answer.ok) return { status: 200, body: { available_slots: [], total_found: 0, error: answer.say }, outcome: "calendar-unavailable" };
-    const { result } = answer;
     return {
       status: 200,
-      body: {
-        available_slots: result.slots.map((slot) => ({ start_iso: slot.startIso, voice_string: slot.spoken })),
-        total_found: result.totalFound,
-        message: result.message,
-      },
-      outcome: result.placement === "in-window" ? "available" : result.placement === "after-window" ? "alternatives" : "none",
-      calendar: calendar.record.name,
+      body: { available_slots: voiceSlots(answer.found.slots), total_found: answer.found.totalFound, message: answer.say },
+      outcome: answer.outcome,
+      calendar: answer.calendar,
     };
   });
 }
@@ -175,63 +172,55 @@ export function checkAvailabilityHandler(options: RestHandlerOptions): (request:
  * The same call_id and slot_time again is the same booking: a retry after success answers success again.
  */
 export function bookAppointmentHandler(options: RestHandlerOptions): (request: Request) => Promise<Response> {
-  const { deps } = options;
-  return restHandler("book-appointment", bookingRequest, options, async (input, deadline) => {
+  return restHandler("book-appointment", bookingRequest, options, async (input, turn) => {
     const failure = (status: number, error: string, outcome: string, extra: Record<string, unknown> = {}): Outcome => ({
       status,
       body: { success: false, event_id: null, supabase_record_id: null, confirmation_message: null, error, ...extra },
       outcome,
     });
-    const choice = await chooseCalendar(deps, { name: input.calendar });
-    if (!choice.ok) return failure(200, choice.say, "no-calendar");
-    const { calendar } = choice;
-    const zone = resolveZone(input.caller_timezone, calendar.settings.timeZone);
-    if (!zone.ok) return failure(400, zone.message, "unknown-zone");
-    const now = deps.now();
-    const time = readToolTime(input.slot_time, { now, callerZone: zone.zone, settings: calendar.settings });
-    if (time.kind !== "point") return failure(400, time.kind === "question" ? time.say : "slot_time must be one start time, not a range.", "bad-arguments");
-    const outcome = await bookAppointment(
-      deps,
+    const answer = await book(
+      { ...turn, callId: input.call_id },
       {
-        calendar,
-        start: time.at,
-        // A call may book more than one slot; the same call_id for the same slot is the same booking.
-        idempotencyKey: `rest:${input.call_id}:${time.at.toString()}`,
-        callId: input.call_id,
-        toolCallId: null,
-        caller: { name: input.lead_name.trim(), phone: input.lead_phone, email: input.lead_email },
+        calendar: input.calendar,
+        callerZone: input.caller_timezone,
+        start: input.slot_time,
+        name: input.lead_name,
+        email: input.lead_email,
+        phone: input.lead_phone,
         notes: input.confirmation_sms ? "Caller asked for an SMS confirmation." : null,
-        callerZone: zone.zone,
+        // A call may book more than one slot; the same call_id for the same slot is the same booking.
+        idempotencyKey: (start: Temporal.Instant | undefined) => `rest:${input.call_id}:${start?.toString() ?? ""}`,
       },
-      { deadline },
     );
+    if (answer.readAsRange) return failure(400, QUESTIONS.restOneStartTime, "bad-arguments");
+    const booking = answer.booking;
+    if (booking === undefined) {
+      // Refused before the saga: the calendar, the zone, or the time.
+      const outcome = answer.outcome === "question" ? "bad-arguments" : answer.outcome;
+      return failure(REFUSED_REQUEST.has(outcome) ? 400 : 200, answer.say, outcome);
+    }
+    const { outcome, calendar, callerZone } = booking;
     switch (outcome.kind) {
       case "booked":
       case "reserved": {
-        const when = spokenDateTime(outcome.claim.startsAt, zone.zone, now, { businessZone: calendar.settings.timeZone });
-        const message =
-          outcome.kind === "booked"
-            ? `You're booked for ${when}.`
-            : `I've reserved ${when} for you; the calendar confirmation will follow shortly.`;
+        const when = spokenDateTime(outcome.claim.startsAt, callerZone, turn.now, { businessZone: calendar.settings.timeZone });
         return {
           status: 200,
           body: {
             success: true,
             event_id: outcome.kind === "booked" ? outcome.eventId : null,
             supabase_record_id: outcome.claim.id,
-            confirmation_message: message,
+            confirmation_message: restConfirmation(outcome.kind, when),
             replayed: outcome.replayed,
           },
-          outcome: outcome.kind === "booked" ? (outcome.replayed ? "booked-replayed" : "booked") : "reserved",
+          outcome: answer.outcome,
           calendar: calendar.record.name,
         };
       }
       case "taken":
-        return failure(200, takenWithAlternatives(outcome.alternatives), "taken", {
-          available_slots: outcome.alternatives?.slots.map((slot) => ({ start_iso: slot.startIso, voice_string: slot.spoken })) ?? [],
-        });
+        return failure(200, answer.say, "taken", { available_slots: voiceSlots(outcome.alternatives?.slots) });
       case "failed":
-        return failure(outcome.reason === "invalid-slot" ? 400 : 200, outcome.say, outcome.reason);
+        return failure(outcome.reason === "invalid-slot" ? 400 : 200, answer.say, outcome.reason);
     }
   });
 }

@@ -4,12 +4,14 @@
  * answers each in the order received, always with HTTP 200 (Vapi ignores any other status and says
  * "No result returned"). Messages that are not tool calls get `{}` at once.
  */
+import { ENVELOPE, SORRY } from "../assistant/words.ts";
 import type { BookingDeps } from "../booking/deps.ts";
 import { observers, type ToolCallObserver } from "../observability/tool-calls.ts";
-import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
+import type { VapiSecrets } from "../vapi/auth.ts";
 import { parseVapiRequest, toolResult, type CallContext, type ToolCall, type ToolResult } from "../vapi/envelope.ts";
 import { runTool, type ToolRun } from "../vapi/tools.ts";
-import { json, parseJson, readBody } from "./body.ts";
+import { json, parseJson } from "./body.ts";
+import { guard } from "./guard.ts";
 
 export interface VapiHandlerOptions {
   deps: BookingDeps;
@@ -26,7 +28,6 @@ export interface VapiHandlerOptions {
 export const DEFAULT_TOOL_BUDGET_MS = 5000;
 /** Tool calls run per message; the rest are answered with a refusal. */
 export const MAX_CALLS_PER_MESSAGE = 10;
-const SORRY = "Sorry, something went wrong on my side while doing that. Could you try again in a moment?";
 
 /**
  * @example
@@ -63,23 +64,22 @@ export function vapiHandler(options: VapiHandlerOptions): (request: Request) => 
 
   return async function handleVapi(request: Request): Promise<Response> {
     const arrivedAt = clock();
-    if (request.method !== "POST") {
-      return json({ error: "Vapi server messages are POSTed to this URL." }, 405, { allow: "POST" });
-    }
-    const body = await readBody(request, maxBodyBytes);
-    if (!body.ok) {
+    const passed = await guard(request, {
+      method: "POST",
+      methodHint: "Vapi server messages are POSTed to this URL.",
+      maxBytes: maxBodyBytes,
+      secrets: options.secrets,
+      clock,
       // Nothing was parsed, so there is no tool call id to answer; the sentence is still speakable.
-      const error = body.reason === "too-large" ? "The request was too large to read." : "The request could not be read.";
-      return json({ error });
-    }
-    if (options.secrets?.secret || options.secrets?.hmacSecret) {
-      const verdict = await verifyVapiRequest(request.headers, body.bytes, options.secrets, clock());
-      if (!verdict.ok) return json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="vapi"' });
-    }
+      refuseBody: (reason) => json({ error: reason === "too-large" ? ENVELOPE.tooLarge : ENVELOPE.unreadable }),
+      unauthorizedHeaders: { "www-authenticate": 'Bearer realm="vapi"' },
+    });
+    if (!passed.ok) return passed.response;
+    const body = passed.body;
     const parsed = parseVapiRequest(parseJson(body.text));
     switch (parsed.kind) {
       case "invalid": {
-        const say = `I couldn't read that request: ${parsed.problem}.`;
+        const say = ENVELOPE.unreadableRequest(parsed.problem);
         // Calls that could be read but not run are each answered, so the assistant hears why.
         if (parsed.calls !== undefined) return json({ results: parsed.calls.map((call) => toolResult(call, { ok: false, say })) });
         return json({ error: say });
@@ -98,7 +98,7 @@ export function vapiHandler(options: VapiHandlerOptions): (request: Request) => 
           parsed.calls.map((call, index) =>
             index < MAX_CALLS_PER_MESSAGE
               ? answer(call, parsed.context, arrivedAt)
-              : Promise.resolve(toolResult(call, { ok: false, say: "That's more requests at once than I can handle. Could we take them one at a time?" })),
+              : Promise.resolve(toolResult(call, { ok: false, say: ENVELOPE.tooManyCalls })),
           ),
         );
         return json({ results });

@@ -5,9 +5,7 @@
  * few seconds or sooner when many observations wait). Edge Function instances are many and
  * short-lived, so a scrape reads the sums from the store, not one instance's memory.
  */
-import type { PrecheckOutcome } from "../booking/precheck.ts";
 import type { GoogleRequestEvent } from "../calendar/google/google-request.ts";
-import { TOOLS } from "../vapi/tool-schemas.ts";
 import type { ToolCallObserver, ToolCallRecord } from "./tool-calls.ts";
 
 /** Upper bounds of the latency histograms' buckets, ms. Fixed: changing them means renaming the metric. */
@@ -103,7 +101,16 @@ export interface MetricsOptions {
   onFlushError?: (error: unknown) => void;
   /** Keeps a serverless instance alive until a background write ends (Supabase: EdgeRuntime.waitUntil). */
   waitUntil?: ((work: Promise<unknown>) => void) | undefined;
+  /**
+   * The tool names that get a label of their own (the composition root passes the Vapi tools and the
+   * REST functions). Without it, any short label-safe name does; a caller may send any name, so
+   * production passes the list.
+   */
+  toolNames?: readonly string[] | undefined;
 }
+
+/** What the Redis pre-check reports, as metrics count it (the booking pre-check's outcomes). */
+export type PrecheckEvent = "entered" | "busy" | "skipped";
 
 export interface Metrics {
   /** Adds to a counter. */
@@ -115,7 +122,7 @@ export interface Metrics {
   /** Counts Google Calendar API errors and retries (GoogleCalendarConfig.onEvent). */
   googleEvent(event: GoogleRequestEvent): void;
   /** Counts a Redis pre-check outcome (RedisPrecheckOptions.onOutcome). */
-  precheck(outcome: PrecheckOutcome): void;
+  precheck(outcome: PrecheckEvent): void;
   /** Writes what this instance counted since the last write; never rejects (false when it failed). */
   flush(): Promise<boolean>;
   /** This instance's counts first, then the sums of every instance. Rejects when the store cannot be read. */
@@ -124,8 +131,8 @@ export interface Metrics {
   pending(): MetricSample[];
 }
 
-/** Tool names that get a label of their own: the Vapi tools and the REST functions. Vapi may send any name. */
-const KNOWN_TOOLS: ReadonlySet<string> = new Set([...Object.keys(TOOLS), "check-availability", "book-appointment"]);
+/** A tool name or outcome that may be a label value: short, lower case, no spaces. */
+const LABEL_SAFE = /^[a-z0-9][a-z0-9_-]{0,47}$/;
 const OUTCOME = /^[a-z0-9][a-z0-9-]{0,47}$/;
 const AVAILABILITY_TOOLS: ReadonlySet<string> = new Set(["check_availability", "check-availability"]);
 const BOOKING_TOOLS: ReadonlySet<string> = new Set(["book_appointment", "book-appointment"]);
@@ -171,6 +178,8 @@ function ownLabels(family: MetricFamily, labels: Record<string, string>): Record
 export function slotlineMetrics(options: MetricsOptions): Metrics {
   const intervalMs = options.flushIntervalMs ?? 5000;
   const flushAfter = options.flushAfterObservations ?? 2000;
+  const knownTools: ReadonlySet<string> | undefined = options.toolNames ? new Set(options.toolNames) : undefined;
+  const labelOf = (tool: string) => ((knownTools ? knownTools.has(tool) : LABEL_SAFE.test(tool)) ? tool : "other");
   let counters = new Map<string, CounterSeries>();
   let histograms = new Map<string, HistogramSeries>();
   let observations = 0;
@@ -305,7 +314,7 @@ export function slotlineMetrics(options: MetricsOptions): Metrics {
     count,
     observe,
     toolCall(record: ToolCallRecord) {
-      const tool = KNOWN_TOOLS.has(record.tool) ? record.tool : "other";
+      const tool = labelOf(record.tool);
       const outcome = OUTCOME.test(record.outcome) ? record.outcome : "other";
       count(METRICS.toolCalls, { tool, outcome });
       observe(METRICS.toolCallMs, { tool }, record.latencyMs);

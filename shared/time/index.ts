@@ -6,3 +6,4 @@ export { canonicalZone, resolveZone, zoneSpeech, type ZoneResolution, type ZoneS
 export { ordinal, spokenDate, spokenDateTime, spokenTime, weekdayName, type SpokenDateTimeOptions } from "./spoken.ts";
 export { parseCallerTime, searchWindowOf, type CallerTime, type CallerTimeContext, type QuestionReason } from "./parse.ts";
 export { zoneOffsets, zoneTransitions, type ZoneOffsets } from "./offsets.ts";
+export { isWithinBusinessHours, minutesOfDay, openingMinutesOn, spokenBusinessHours, WEEKDAYS, type OpeningHours, type OpeningHoursIn, type OpeningMinutes, type Weekday } from "./opening-hours.ts";

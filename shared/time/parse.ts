@@ -6,8 +6,7 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import * as chrono from "chrono-node";
-import type { CalendarSettings } from "../availability/settings.ts";
-import { isWithinBusinessHours, spokenBusinessHours } from "../availability/business-hours.ts";
+import { isWithinBusinessHours, spokenBusinessHours, type OpeningHoursIn } from "./opening-hours.ts";
 import { spokenDate, spokenDateTime, spokenTime } from "./spoken.ts";
 import { zoneSpeech } from "./zones.ts";
 
@@ -19,7 +18,7 @@ export interface CallerTimeContext {
    * The business's zone and hours: an hour said without am/pm is read as the one inside business hours
    * when only one of the two is. Without it, such an hour is always asked back.
    */
-  calendar?: Pick<CalendarSettings, "timeZone" | "businessHours">;
+  calendar?: OpeningHoursIn;
 }
 
 export type QuestionReason =

@@ -113,6 +113,26 @@ export function spokenDateTime(
 }
 
 /**
+ * The day of a wall-clock reading as spoken relative to the listener's today: "today", "tomorrow",
+ * "Friday, January 23rd".
+ */
+export function spokenWallDay(wall: WallClock, today: number): string {
+  return spokenDay(wall, wall.dayOfWeek, wall.dayNumber - today);
+}
+
+/**
+ * How far apart two clocks are, as said: "an hour", "2 hours", "half an hour", "5 and a half hours",
+ * "45 minutes".
+ */
+export function spokenClockGap(minutes: number): string {
+  const gap = Math.abs(minutes);
+  if (gap === 30) return "half an hour";
+  if (gap % 60 === 0) return gap === 60 ? "an hour" : `${gap / 60} hours`;
+  if (gap % 60 === 30) return `${Math.floor(gap / 60)} and a half hours`;
+  return `${gap} minutes`;
+}
+
+/**
  * The same sentence from wall-clock readings already computed (the slot search has them as numbers and
  * skips building Temporal objects).
  *

@@ -5,7 +5,7 @@
  */
 import { ConfigError, readSlotlineEnv, databaseUrlOf, type SlotlineEnv } from "../../../shared/config.ts";
 import { slotlineFunctions, type FunctionName, type Handler } from "../../../shared/http/functions.ts";
-import { slotlineServices } from "../../../shared/services.ts";
+import { serviceSettingsFromEnv, slotlineServices } from "../../../shared/services.ts";
 import { connectPostgres } from "../../../shared/store/postgres-ledger.ts";
 import { connectRedis } from "../../../shared/store/redis.ts";
 
@@ -23,24 +23,10 @@ export function slotline(): { functions: Record<FunctionName, Handler> } {
   const url = databaseUrlOf(env);
   if (!url) throw new Error("Set SUPABASE_DB_URL (Supabase sets it for deployed functions) or DATABASE_URL.");
   const services = slotlineServices({
+    ...serviceSettingsFromEnv(env),
     sql: connectPostgres(url, { max: env.DATABASE_POOL_SIZE ?? 3 }),
-    google: env.GOOGLE_SERVICE_ACCOUNT_JSON
-      ? {
-          credentials: env.GOOGLE_SERVICE_ACCOUNT_JSON,
-          subject: env.GOOGLE_IMPERSONATE_SUBJECT,
-          calendarBaseUrl: env.GOOGLE_CALENDAR_BASE_URL,
-          tokenUrl: env.GOOGLE_TOKEN_URL,
-        }
-      : undefined,
     redis: env.REDIS_URL ? connectRedis(env.REDIS_URL) : undefined,
-    vapiSecret: env.VAPI_SECRET,
-    vapiHmacSecret: env.VAPI_HMAC_SECRET,
-    toolBudgetMs: env.TOOL_BUDGET_MS,
-    log: env.LOG_LEVEL === "silent" ? null : undefined,
     metrics: { waitUntil: edgeRuntime ? (work) => edgeRuntime.waitUntil(work) : undefined },
-    metricsToken: env.METRICS_TOKEN,
-    healthToken: env.HEALTH_TOKEN,
-    googleWebhookUrl: env.GOOGLE_WEBHOOK_URL,
   });
   // A worker being shut down writes what it counted since its last write.
   addEventListener("beforeunload", () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CALENDAR_SETTINGS } from "../availability/settings.ts";
 import type { CalendarProvider } from "../calendar/provider.ts";
 import type { CalendarRecord, Ledger } from "../store/ledger.ts";
-import { searchSlots } from "./availability.ts";
+import { searchSlots } from "./free-slots.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps } from "./deps.ts";
 

@@ -1,15 +1,14 @@
 /**
- * Free slots of one calendar for a caller: the provider's busy time plus the ledger's active claims,
- * through the slot engine. Used by check_availability and for the alternatives offered whenever a
- * slot is taken.
+ * The free-slot search with I/O: one calendar's busy time (provider or mirror) plus the ledger's
+ * active claims, through the pure slot engine (`shared/availability/`). Used by check_availability and
+ * for the alternatives offered whenever a slot is taken.
  */
 import { Temporal } from "@js-temporal/polyfill";
-import { findAvailableSlots, horizonEnd, type SlotSearchResult } from "../availability/index.ts";
+import { findAvailableSlots, horizonEnd, spokenOffer, type SlotSearchResult } from "../availability/index.ts";
 import type { BusyInterval } from "../calendar/provider.ts";
 import type { ResolvedCalendar } from "./calendars.ts";
 import type { BookingDeps, Budget } from "./deps.ts";
 import { mirrorIsFresh } from "./mirror.ts";
-import { calendarTrouble } from "./speech.ts";
 
 export interface SlotQuery {
   window?: { start: Temporal.Instant; end: Temporal.Instant } | undefined;
@@ -30,12 +29,12 @@ const HOUR_MS = 3_600_000;
 
 export type SlotAnswer =
   | { ok: true; result: SlotSearchResult; busy: BusyInterval[] }
-  | { ok: false; say: string; reason: "calendar-unavailable" };
+  | { ok: false; reason: "calendar-unavailable" };
 
 /**
  * @example
  * const answer = await searchSlots(deps, calendar, { window, callerZone: "America/Denver" }, { deadline });
- * if (answer.ok) say(answer.result.message);
+ * if (answer.ok) answer.result.slots; // the free slots, with the calendar's busy time and claims excluded
  */
 export async function searchSlots(deps: BookingDeps, calendar: ResolvedCalendar, query: SlotQuery, budget: Budget): Promise<SlotAnswer> {
   const now = deps.now();
@@ -55,7 +54,7 @@ export async function searchSlots(deps: BookingDeps, calendar: ResolvedCalendar,
   const to = Temporal.Instant.fromEpochMilliseconds(Math.max(toMs, fromMs + slotMs));
 
   const known = await busyTime(deps, calendar, from, to, query.allowCached ?? true, budget);
-  if (!known) return { ok: false, say: calendarTrouble(), reason: "calendar-unavailable" };
+  if (!known) return { ok: false, reason: "calendar-unavailable" };
   const result = findAvailableSlots({
     settings,
     now,
@@ -164,7 +163,8 @@ async function searchAlternatives(
     const slots = answer.result.slots.filter(
       (slot) => !(slot.start.epochMilliseconds < lostEnd.epochMilliseconds && slot.end.epochMilliseconds > from.epochMilliseconds),
     );
-    return { ...answer.result, slots };
+    const offer = spokenOffer(slots, { settings: request.calendar.settings, now: deps.now(), nameCallerZone: request.nameCallerZone ?? false }, request.callerZone);
+    return { ...answer.result, slots, offer };
   } catch {
     return undefined;
   }

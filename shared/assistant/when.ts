@@ -8,6 +8,7 @@
 import { Temporal } from "@js-temporal/polyfill";
 import { beyondHorizon, horizonEnd, type CalendarSettings } from "../availability/index.ts";
 import { parseCallerTime, spokenDateTime } from "../time/index.ts";
+import { QUESTIONS } from "./words.ts";
 
 export type ToolTime =
   | { kind: "point"; at: Temporal.Instant; assumedMeridiem: boolean }
@@ -25,7 +26,7 @@ export interface ToolTimeContext {
   settings: Pick<CalendarSettings, "timeZone" | "businessHours"> & Partial<Pick<CalendarSettings, "horizonDays">>;
 }
 
-const PASSED: ToolTime = { kind: "question", say: "That time has already passed. What day and time would you like?" };
+const PASSED: ToolTime = { kind: "question", say: QUESTIONS.timePassed };
 
 /**
  * The question for a time that starts past the horizon or ends before now (a point is said by name);
@@ -68,11 +69,11 @@ function readTime(text: string, context: ToolTimeContext): ToolTime {
       const date = Temporal.PlainDate.from(said);
       const start = date.toZonedDateTime({ timeZone: context.callerZone }).toInstant();
       const end = date.add({ days: 1 }).toZonedDateTime({ timeZone: context.callerZone }).toInstant();
-      if (Temporal.Instant.compare(end, context.now) <= 0) return { kind: "question", say: "That day has already passed. Which day would you like?" };
+      if (Temporal.Instant.compare(end, context.now) <= 0) return { kind: "question", say: QUESTIONS.dayPassed };
       return { kind: "window", start: Temporal.Instant.compare(start, context.now) < 0 ? context.now : start, end };
     }
   } catch {
-    return { kind: "question", say: `I couldn't read the time "${said}". What day and time would you like?` };
+    return { kind: "question", say: QUESTIONS.unreadableTime(said) };
   }
   let parsed: ReturnType<typeof parseCallerTime>;
   try {
@@ -80,7 +81,7 @@ function readTime(text: string, context: ToolTimeContext): ToolTime {
   } catch (error) {
     // A date outside what Temporal can represent (hundreds of thousands of years away).
     if (!(error instanceof RangeError)) throw error;
-    return { kind: "question", say: `I couldn't read the time "${said}". What day and time would you like?` };
+    return { kind: "question", say: QUESTIONS.unreadableTime(said) };
   }
   switch (parsed.kind) {
     case "point":

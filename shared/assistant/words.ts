@@ -1,0 +1,218 @@
+/**
+ * Everything the assistant says about a booking, in one place: each outcome of `shared/booking/` (typed
+ * reasons, no sentences) becomes a sentence here, with the sentences of one outcome side by side. A
+ * change of wording, or a translation, touches this file only.
+ *
+ * Not yet here: the slot engine's own sentences (`shared/availability/`: offers, hours, notice) and
+ * the time reader's questions (`shared/time/parse.ts`); see docs/ARCHITECTURE.md.
+ */
+import type { Temporal } from "@js-temporal/polyfill";
+import { spokenMinutes } from "../availability/business-hours.ts";
+import type { SlotSearchResult } from "../availability/index.ts";
+import type { BookingOutcome, SlotProblem } from "../booking/book.ts";
+import type { CalendarProblem } from "../booking/calendars.ts";
+import type { HoldFailure } from "../booking/hold.ts";
+import type { ChangeProblem } from "../booking/manage.ts";
+import type { Claim } from "../store/ledger.ts";
+import { spokenDateTime } from "../time/index.ts";
+
+/** "a", "a and b", "a, b and c". */
+export function listOf(items: readonly string[], conjunction = "and"): string {
+  if (items.length <= 1) return items[0] ?? "";
+  return `${items.slice(0, -1).join(", ")} ${conjunction} ${items[items.length - 1]}`;
+}
+
+// --- Trouble: the systems behind the assistant ----------------------------------------------------
+
+/** The calendar provider could not be read or written within the budget. */
+export const CALENDAR_TROUBLE =
+  "I can't reach the calendar right now, so I can't check or change bookings this moment. Could you try again in a minute, or shall I take a message?";
+
+/** The database did not answer. */
+export const BOOKING_SYSTEM_TROUBLE = "I'm having trouble reaching the booking system right now. Could you try again in a minute?";
+
+/** Anything unexpected (REST). */
+export const SOMETHING_WENT_WRONG = "Something went wrong on our side. Please try again.";
+
+/** Anything unexpected, said to a caller (Vapi). */
+export const SORRY = "Sorry, something went wrong on my side while doing that. Could you try again in a moment?";
+
+// --- The envelope (shared/http/vapi.ts) -------------------------------------------------------------
+
+export const ENVELOPE = {
+  tooManyCalls: "That's more requests at once than I can handle. Could we take them one at a time?",
+  unreadableRequest: (problem: string) => `I couldn't read that request: ${problem}.`,
+  tooLarge: "The request was too large to read.",
+  unreadable: "The request could not be read.",
+} as const;
+
+// --- Which calendar ----------------------------------------------------------------------------------
+
+export function calendarProblem(problem: CalendarProblem): string {
+  switch (problem.kind) {
+    case "not-connected":
+      return `The calendar for ${problem.spokenName} isn't connected right now, so I can't book it. Could I take a message instead?`;
+    case "unknown-name":
+      return `I don't have a calendar called "${problem.asked}". ${problem.names.length <= 6 ? `I can book ${listOf(problem.names)}.` : "Who would you like to see?"}`;
+    case "none-set-up":
+      return "There's no calendar set up to book into yet, so I can't make bookings right now.";
+    case "which-one":
+      return `Who would you like to book with: ${listOf(problem.names, "or")}?`;
+    case "claim-calendar-missing":
+      return "I can't find the calendar that booking was made in.";
+  }
+}
+
+// --- Reading the request -------------------------------------------------------------------------------
+
+export const QUESTIONS = {
+  unknownTool: (asked: string, known: readonly string[]) => `I can't do ${asked} here; the tools are ${listOf(known, "or")}.`,
+  unreadableArguments: (problem: string) => `I couldn't read the details of that request: ${problem}. Could you say it again?`,
+  rangeBackwards: "The end of that range is before its start. Which times should I look at?",
+  exactTimeToHold: "Which exact time would you like me to hold?",
+  exactTimeToBook: "Which exact time in that range would you like?",
+  exactTimeToMove: "Which exact time would you like to move it to?",
+  whenToBook: "Which day and time would you like to book?",
+  callerName: "I still need the caller's name.",
+  timePassed: "That time has already passed. What day and time would you like?",
+  dayPassed: "That day has already passed. Which day would you like?",
+  unreadableTime: (said: string) => `I couldn't read the time "${said}". What day and time would you like?`,
+  /** REST: slot_time read as a range. */
+  restOneStartTime: "slot_time must be one start time, not a range.",
+} as const;
+
+// --- Offering slots -------------------------------------------------------------------------------------
+
+/** "That time was just taken", then the alternatives the slot search found (or that there are none). */
+export function takenWithAlternatives(alternatives: SlotSearchResult | undefined): string {
+  const opening = "Sorry, that time was just taken.";
+  if (alternatives === undefined) return `${opening} Would you like me to look for another time?`;
+  if (alternatives.slots.length === 0) return `${opening} ${alternatives.message}`;
+  return `${opening} I can offer ${alternatives.offer}. Would one of those work?`;
+}
+
+// --- Holding ----------------------------------------------------------------------------------------------
+
+export function held(when: string, holdSeconds: number): string {
+  return `I'm holding ${when} for you for ${holdSeconds >= 120 ? `${Math.round(holdSeconds / 60)} minutes` : `${holdSeconds} seconds`}. Shall I book it?`;
+}
+
+export function holdFailed(reason: HoldFailure): string {
+  switch (reason.kind) {
+    case "rules":
+      return reason.check.message;
+    case "lapsed":
+      return "That hold has lapsed. Shall I check the time again?";
+    case "refused":
+      return "I couldn't hold that time. Which time would you like me to try?";
+    case "calendar-unavailable":
+      return CALENDAR_TROUBLE;
+    case "database-unavailable":
+      return BOOKING_SYSTEM_TROUBLE;
+  }
+}
+
+// --- Booking ------------------------------------------------------------------------------------------------
+
+/** A caller whose meridiem was assumed is asked to confirm it. */
+export function booked(firstName: string, when: string, assumedMeridiem: boolean): string {
+  const check = assumedMeridiem ? " Just to confirm, that's the time you meant?" : "";
+  return `You're all set, ${firstName}: you're booked for ${when}.${check}`;
+}
+
+export function reserved(when: string): string {
+  return `I've reserved ${when} for you. Our calendar is slow to update right now, so the confirmation will follow shortly, but the time is yours.`;
+}
+
+/** The seed's REST contract's confirmation_message. */
+export function restConfirmation(kind: "booked" | "reserved", when: string): string {
+  return kind === "booked" ? `You're booked for ${when}.` : `I've reserved ${when} for you; the calendar confirmation will follow shortly.`;
+}
+
+function slotProblem(problem: SlotProblem | undefined): string {
+  switch (problem?.kind) {
+    case "no-time":
+      return QUESTIONS.whenToBook;
+    case "rules":
+      return problem.check.message;
+    case "refused":
+      return "That time can't be booked. Shall I look for the nearest time that can?";
+    case "lapsed":
+    case undefined:
+      return "That booking didn't go through, and the time is no longer held. Shall I look for another time?";
+  }
+}
+
+export function bookingFailed(outcome: Extract<BookingOutcome, { kind: "failed" }>): string {
+  switch (outcome.reason) {
+    case "invalid-slot":
+      return slotProblem(outcome.slot);
+    case "hold-not-found":
+      return "I can't find that hold on this call; it may have expired. Shall I book that time for you directly?";
+    case "calendar-busy":
+      return takenWithAlternatives(outcome.alternatives);
+    case "calendar-unavailable":
+      return CALENDAR_TROUBLE;
+    case "database-unavailable":
+      return BOOKING_SYSTEM_TROUBLE;
+    case "event-conflict":
+      return "Something went wrong writing that booking to the calendar, so nothing was booked. Shall I try another time?";
+    case "idempotency-conflict":
+      return "That request was already used for a different booking. Could you tell me again which time you'd like?";
+    case "booking-changed":
+      return "That appointment was changed or cancelled while I was moving it, so I haven't moved it. Shall I check what you have booked now?";
+  }
+}
+
+// --- A caller's bookings: find, cancel, move ----------------------------------------------------------
+
+/** How a booking is said back: "Friday, January 23rd at 3pm". */
+export function spokenBooking(claim: Claim, callerZone: string, now: Temporal.Instant, businessZone?: string): string {
+  return spokenDateTime(claim.startsAt, callerZone, now, businessZone === undefined ? {} : { businessZone });
+}
+
+export function changeProblem(problem: ChangeProblem, verb: "cancel" | "move", callerZone: string, now: Temporal.Instant): string {
+  switch (problem.kind) {
+    case "no-caller-id":
+      return "I can only look up bookings made from the number you're calling from, and I can't see your number on this call. Could you call back from the phone you booked with?";
+    case "none-found":
+      return "I couldn't find any upcoming appointment under the number you're calling from. Would you like to make one?";
+    case "not-theirs":
+      return "I can't find that booking under your number. Could you tell me the day and time of the appointment?";
+    case "already-cancelled":
+      return "That appointment is already cancelled.";
+    case "not-confirmed":
+      return "That appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?";
+    case "own-not-confirmed":
+      return "Your appointment isn't confirmed yet, so I can't change it. Could you try again in a moment?";
+    case "several": {
+      const said = problem.bookings.slice(0, 4).map((b) => spokenBooking(b, callerZone, now));
+      return `You have ${problem.bookings.length} appointments: ${listOf(said)}. Which one would you like to ${verb}?`;
+    }
+    case "calendar-missing":
+      return calendarProblem({ kind: "claim-calendar-missing" });
+    case "cutoff":
+      return `Your appointment on ${spokenBooking(problem.claim, callerZone, now)} is less than ${spokenMinutes(problem.cutoffMinutes)} away, so I can't ${verb} it by phone. Please contact the office directly.`;
+    case "not-cancellable":
+      return "That appointment can't be cancelled any more.";
+    case "same-time":
+      return "Your appointment is already at that time.";
+    case "database-unavailable":
+      return BOOKING_SYSTEM_TROUBLE;
+  }
+}
+
+export function cancelled(when: string): string {
+  return `Your appointment on ${when} is cancelled.`;
+}
+
+export function moved(before: string, after: string): string {
+  return `Done: your appointment is moved from ${before} to ${after}.`;
+}
+
+/** Said after a move that did not happen (the new slot taken or refused), unless it was reserved. */
+export const ORIGINAL_UNCHANGED = " Your original appointment is unchanged.";
+
+export function found(said: readonly string[], total: number): string {
+  return total === 1 ? `I have you down for ${said[0]}.` : `I have ${total} appointments for you: ${listOf(said)}.`;
+}
