@@ -92,7 +92,10 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
   const housekeep = () =>
     void (async () => {
       const budget = { deadline: Date.now() + 20_000 };
+      // Ledger tidiness in short batches: stale holds marked expired, then history moved out of the live
+      // table under each calendar's retention policy (what pg_cron does once a minute on Supabase).
       await services.deps.ledger.sweepExpiredClaims();
+      await services.deps.ledger.archiveHistory();
       await reconcile(services.deps, {}, budget);
       // Google calendars' mirrors: synced every pass (Google cannot reach a laptop with notifications
       // unless GOOGLE_WEBHOOK_URL names a tunnel to it), channels opened and renewed when it does.

@@ -127,6 +127,15 @@ export interface BookingQuery {
   limit?: number;
 }
 
+/**
+ * Housekeeping in short transactions: one statement per batch of `batchSize` rows (default 1000), repeated
+ * while a batch comes back full, at most `maxBatches` batches (default 100) per call.
+ */
+export interface BatchOptions {
+  batchSize?: number;
+  maxBatches?: number;
+}
+
 export interface Ledger {
   claimSlot(request: ClaimRequest): Promise<ClaimResult>;
   /** held -> pending, adding the caller's details. */
@@ -144,13 +153,21 @@ export interface Ledger {
   cancelBooking(claimId: string, reason?: string): Promise<ChangeResult>;
   /** Keeps a hold for `seconds` (default the calendar's hold_seconds) from now. */
   extendHold(claimId: string, seconds?: number): Promise<ChangeResult>;
-  /** Marks stale holds expired; returns how many. */
-  sweepExpiredClaims(): Promise<number>;
+  /** Marks stale holds expired, oldest first, in batches; returns how many. */
+  sweepExpiredClaims(options?: BatchOptions): Promise<number>;
+  /**
+   * Moves history out of the live table under each calendar's retention policy (inactive claims and
+   * past bookings), in batches; returns how many moved. Moved claims still answer `getClaim`,
+   * `findBookings` (with `from` reaching back) and `calendarHistory`.
+   */
+  archiveHistory(options?: BatchOptions): Promise<number>;
   claimsOverlapping(calendarId: string, from: Temporal.Instant, to: Temporal.Instant): Promise<ActiveClaim[]>;
   /** The claim, or null when there is none by that id (any string: a model may send anything). */
   getClaim(claimId: string): Promise<Claim | null>;
-  /** Active bookings (pending or confirmed) matching the query, soonest first. */
+  /** Active bookings (pending or confirmed) matching the query, soonest first, archived ones included. */
   findBookings(query: BookingQuery): Promise<Claim[]>;
+  /** Every claim of a calendar overlapping [from, to), any status, live or archived, by start (reports). */
+  calendarHistory(calendarId: string, from: Temporal.Instant, to: Temporal.Instant, limit?: number): Promise<Claim[]>;
   /**
    * A reschedule's last step, in one transaction: the new claim (pending, `replacesClaimId` set)
    * becomes confirmed with its event id, and the booking it replaces becomes cancelled.

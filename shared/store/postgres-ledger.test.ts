@@ -9,7 +9,7 @@ import {
 } from "../../test/harness/database.ts";
 import { isLedgerError } from "./errors.ts";
 import type { ClaimRequest, ClaimResult, Ledger } from "./ledger.ts";
-import { postgresLedger, type Sql } from "./postgres-ledger.ts";
+import { instant, postgresLedger, type Sql } from "./postgres-ledger.ts";
 
 let sql: Sql;
 let ledger: Ledger;
@@ -252,6 +252,63 @@ describe("status changes", () => {
     expect(await ledger.sweepExpiredClaims()).toBeGreaterThanOrEqual(1);
     expect((await ledger.getClaim(stale.id))?.status).toBe("expired");
     expect((await ledger.getClaim(live.id))?.status).toBe("held");
+  });
+
+  it("sweeps in batches of the size asked, oldest expiry first, until a batch comes back short", async () => {
+    const calendar = await createTestCalendar(sql);
+    const oldest = await held(calendar, 34);
+    const older = await held(calendar, 36);
+    // Older than any hold other tests leave in the shared database, in this order.
+    await sql`update slotline.slot_claims set expires_at = now() - interval '20 years' where id = ${oldest.id}`;
+    await sql`update slotline.slot_claims set expires_at = now() - interval '19 years' where id = ${older.id}`;
+    expect(await ledger.sweepExpiredClaims({ batchSize: 1, maxBatches: 1 })).toBe(1);
+    expect([(await ledger.getClaim(oldest.id))?.status, (await ledger.getClaim(older.id))?.status]).toEqual(["expired", "held"]);
+    expect(await ledger.sweepExpiredClaims({ batchSize: 1 })).toBeGreaterThanOrEqual(1);
+    expect((await ledger.getClaim(older.id))?.status).toBe("expired");
+  });
+});
+
+describe("archiveHistory", () => {
+  async function claimed(calendar: TestCalendar, halfHour: number, status: "held" | "pending", phone: string) {
+    const startsAt = slotStart(3, halfHour);
+    const result = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey: key(), status, caller: { phone } });
+    if (result.outcome !== "claimed") throw new Error("setup failed");
+    return result.claim;
+  }
+
+  it("moves history past the calendar's retention out of the live table, and it still answers", async () => {
+    const calendar = await createTestCalendar(sql);
+    await sql`update slotline.calendars set retain_inactive_days = 1 where id = ${calendar.id}`;
+    const phone = `+1209${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+    const pastKey = key();
+    const [past] = await sql`
+      insert into slotline.slot_claims (calendar_id, during, status, idempotency_key, caller_phone, calendar_event_id)
+      values (${calendar.id}, tstzrange(date_trunc('hour', now()) - interval '40 days', date_trunc('hour', now()) - interval '40 days' + interval '30 minutes'),
+              'confirmed', ${pastKey}, ${phone}, 'evt-archived')
+      returning id, lower(during) as starts_at, upper(during) as ends_at`;
+    const pastId = String(past!.id);
+    const expired = await claimed(calendar, 40, "held", phone);
+    await sql`update slotline.slot_claims set status = 'expired', updated_at = now() - interval '2 days' where id = ${expired.id}`;
+    const upcoming = (await ledger.confirmClaim((await claimed(calendar, 10, "pending", phone)).id, "evt-upcoming")).claim;
+
+    expect(await ledger.archiveHistory({ batchSize: 1000 })).toBeGreaterThanOrEqual(2);
+    const live = await sql`select id from slotline.slot_claims where calendar_id = ${calendar.id}`;
+    expect(live.map((row) => row.id)).toEqual([upcoming.id]);
+
+    expect((await ledger.getClaim(pastId))?.status).toBe("confirmed");
+    expect((await ledger.getClaim(expired.id))?.status).toBe("expired");
+    const from = instant(past!.starts_at).subtract({ hours: 1 });
+    expect((await ledger.findBookings({ phone, from })).map((c) => c.id)).toEqual([pastId, upcoming.id]);
+    expect((await ledger.findBookings({ phone })).map((c) => c.id)).toEqual([upcoming.id]);
+    expect((await ledger.calendarHistory(calendar.id, from, slotStart(30))).map((c) => c.id)).toEqual([pastId, upcoming.id, expired.id]);
+
+    const replay = await ledger.claimSlot({
+      calendarId: calendar.id,
+      startsAt: instant(past!.starts_at),
+      endsAt: instant(past!.ends_at),
+      idempotencyKey: pastKey,
+    });
+    expect(replay.outcome === "replayed" && replay.claim.id).toBe(pastId);
   });
 });
 

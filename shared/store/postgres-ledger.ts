@@ -15,6 +15,7 @@ import { compactRows } from "./rows.ts";
 import {
   isUuid,
   type ActiveClaim,
+  type BatchOptions,
   type CalendarRecord,
   type ChangeResult,
   type Claim,
@@ -146,6 +147,22 @@ const CALENDAR_COLUMNS = `id, name, display_name, provider, google_calendar_id, 
   business_hours, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, hold_seconds,
   cancel_cutoff_minutes, on_calendar_failure, assistant_ids, phone_number_ids, phone_region, skip_recheck_when_mirror_fresh`;
 
+/**
+ * Runs one housekeeping batch after another, each its own statement and so its own short transaction,
+ * while they come back full (at most `maxBatches`); returns the rows they handled.
+ */
+async function inBatches(options: BatchOptions | undefined, batch: (size: number) => Promise<number>): Promise<number> {
+  const size = options?.batchSize ?? 1000;
+  const maxBatches = options?.maxBatches ?? 100;
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const handled = await batch(size);
+    total += handled;
+    if (handled < size) break;
+  }
+  return total;
+}
+
 /** The Ledger over a postgres.js pool (see `connectPostgres`). */
 export function postgresLedger(sql: Sql): Ledger {
   return {
@@ -219,9 +236,18 @@ export function postgresLedger(sql: Sql): Ledger {
       return change(row);
     },
 
-    async sweepExpiredClaims() {
-      const [row] = await run(() => sql`select slotline.sweep_expired_claims() as swept`);
-      return Number(row?.swept ?? 0);
+    async sweepExpiredClaims(options) {
+      return inBatches(options, async (size) => {
+        const [row] = await run(() => sql`select slotline.sweep_expired_claims(${size}::integer) as swept`);
+        return Number(row?.swept ?? 0);
+      });
+    },
+
+    async archiveHistory(options) {
+      return inBatches(options, async (size) => {
+        const [row] = await run(() => sql`select slotline.archive_claims(${size}::integer) as moved`);
+        return Number(row?.moved ?? 0);
+      });
     },
 
     async claimsOverlapping(calendarId, from, to): Promise<ActiveClaim[]> {
@@ -255,6 +281,15 @@ export function postgresLedger(sql: Sql): Ledger {
             p_from => ${query.from?.toString() ?? null}::timestamptz,
             p_limit => ${query.limit ?? null}::integer
           )`,
+      );
+      return rows.map(claimFrom);
+    },
+
+    async calendarHistory(calendarId, from, to, limit) {
+      const rows = await run(
+        () => sql`
+          select * from slotline.calendar_history(
+            ${calendarId}::uuid, ${from.toString()}::timestamptz, ${to.toString()}::timestamptz, ${limit ?? 1000}::integer)`,
       );
       return rows.map(claimFrom);
     },
