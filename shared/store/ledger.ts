@@ -128,8 +128,9 @@ export interface BookingQuery {
 }
 
 /**
- * Housekeeping in short transactions: one statement per batch of `batchSize` rows (default 1000), repeated
- * while a batch comes back full, at most `maxBatches` batches (default 100) per call.
+ * Housekeeping in short transactions: one statement per batch of `batchSize` rows (default 500 for the
+ * sweep, 1000 for the archive), repeated while a batch comes back full, at most `maxBatches` batches
+ * (default 100) per call.
  */
 export interface BatchOptions {
   batchSize?: number;

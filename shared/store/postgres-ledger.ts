@@ -151,8 +151,8 @@ const CALENDAR_COLUMNS = `id, name, display_name, provider, google_calendar_id, 
  * Runs one housekeeping batch after another, each its own statement and so its own short transaction,
  * while they come back full (at most `maxBatches`); returns the rows they handled.
  */
-async function inBatches(options: BatchOptions | undefined, batch: (size: number) => Promise<number>): Promise<number> {
-  const size = options?.batchSize ?? 1000;
+async function inBatches(options: BatchOptions | undefined, defaultSize: number, batch: (size: number) => Promise<number>): Promise<number> {
+  const size = options?.batchSize ?? defaultSize;
   const maxBatches = options?.maxBatches ?? 100;
   let total = 0;
   for (let i = 0; i < maxBatches; i++) {
@@ -237,14 +237,16 @@ export function postgresLedger(sql: Sql): Ledger {
     },
 
     async sweepExpiredClaims(options) {
-      return inBatches(options, async (size) => {
+      // A claim over a hold this batch has locked waits for it: 500 rows keep that wait short.
+      return inBatches(options, 500, async (size) => {
         const [row] = await run(() => sql`select slotline.sweep_expired_claims(${size}::integer) as swept`);
         return Number(row?.swept ?? 0);
       });
     },
 
     async archiveHistory(options) {
-      return inBatches(options, async (size) => {
+      // Archiving locks only history, which no claim waits for.
+      return inBatches(options, 1000, async (size) => {
         const [row] = await run(() => sql`select slotline.archive_claims(${size}::integer) as moved`);
         return Number(row?.moved ?? 0);
       });
