@@ -7,7 +7,7 @@ import type { SlotSearchResult } from "../availability/index.ts";
 import { searchSlots } from "../booking/free-slots.ts";
 import { placeOf, reply, slotData, type Reply, type Turn } from "./turn.ts";
 import { readToolRange, readToolTime } from "./when.ts";
-import { CALENDAR_TROUBLE, QUESTIONS } from "./words.ts";
+import { CALENDAR_TROUBLE, QUESTIONS, slotsFound } from "./words.ts";
 
 export interface AvailabilityQuestion {
   calendar?: string | undefined;
@@ -72,7 +72,7 @@ export async function checkAvailability(turn: Turn, question: AvailabilityQuesti
   const { result } = answer;
   const outcome = result.placement === "in-window" ? "available" : result.placement === "after-window" ? "alternatives" : "none";
   return {
-    ...reply(true, outcome, result.message, { slots: slotData(result), total_found: result.totalFound, caller_time_zone: callerZone }),
+    ...reply(true, outcome, slotsFound(result), { slots: slotData(result), total_found: result.totalFound, caller_time_zone: callerZone }),
     calendar: calendar.record.name,
     found: result,
   };

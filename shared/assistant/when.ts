@@ -6,7 +6,8 @@
  * calendar or the database.
  */
 import { Temporal } from "@js-temporal/polyfill";
-import { beyondHorizon, horizonEnd, type CalendarSettings } from "../availability/index.ts";
+import { horizonEnd, type CalendarSettings } from "../availability/index.ts";
+import { beyondHorizon } from "./words.ts";
 import { parseCallerTime, spokenDateTime } from "../time/index.ts";
 import { QUESTIONS } from "./words.ts";
 
@@ -36,7 +37,7 @@ function outOfReach(start: Temporal.Instant, end: Temporal.Instant, context: Too
   const { timeZone, horizonDays } = context.settings;
   if (horizonDays !== undefined && start.epochMilliseconds > horizonEnd({ timeZone, horizonDays }, context.now).epochMilliseconds) {
     const when = start.equals(end) ? spokenDateTime(start, context.callerZone, context.now) : undefined;
-    return { kind: "question", say: beyondHorizon({ horizonDays }, when) };
+    return { kind: "question", say: beyondHorizon(horizonDays, when) };
   }
   return end.epochMilliseconds <= context.now.epochMilliseconds ? PASSED : undefined;
 }

@@ -1,7 +1,7 @@
 import { Temporal } from "@js-temporal/polyfill";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CALENDAR_SETTINGS, findAvailableSlots, type CalendarSettings } from "../availability/index.ts";
-import { takenWithAlternatives } from "./words.ts";
+import { checkSlot, DEFAULT_CALENDAR_SETTINGS, findAvailableSlots, type CalendarSettings, type SlotCheck } from "../availability/index.ts";
+import { slotRefused, slotsFound, takenWithAlternatives } from "./words.ts";
 
 /**
  * The spoken length budget: an offer is said in one breath. About 150 words a minute, one breath of
@@ -31,15 +31,15 @@ describe("the spoken length budget", () => {
     for (const zone of CALLER_ZONES) {
       for (const nameZone of [false, true]) {
         for (const result of offers(zone, nameZone)) {
-          expect(result.slots.length, `${zone}: ${result.message}`).toBeGreaterThan(0);
-          expect(words(result.message), result.message).toBeLessThanOrEqual(OFFER_WORDS);
+          expect(result.slots.length, `${zone}: ${slotsFound(result)}`).toBeGreaterThan(0);
+          expect(words(slotsFound(result)), slotsFound(result)).toBeLessThanOrEqual(OFFER_WORDS);
           expect(words(takenWithAlternatives(result)), takenWithAlternatives(result)).toBeLessThanOrEqual(TAKEN_WORDS);
           // Each day once: no date repeated in the sentence.
-          const dates = result.message.match(/(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \w+ \d+\w\w/g) ?? [];
-          expect(new Set(dates).size, result.message).toBe(dates.length);
+          const dates = slotsFound(result).match(/(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \w+ \d+\w\w/g) ?? [];
+          expect(new Set(dates).size, slotsFound(result)).toBe(dates.length);
           // The business's zone at most once; "your time" at most once.
-          expect(result.message.split("in Arizona").length - 1, result.message).toBeLessThanOrEqual(1);
-          expect(result.message.split("your time").length - 1, result.message).toBeLessThanOrEqual(1);
+          expect(slotsFound(result).split("in Arizona").length - 1, slotsFound(result)).toBeLessThanOrEqual(1);
+          expect(slotsFound(result).split("your time").length - 1, slotsFound(result)).toBeLessThanOrEqual(1);
         }
       }
     }
@@ -47,9 +47,56 @@ describe("the spoken length budget", () => {
 
   it("says the caller's clock, 'your time' once, and the business's zone once as the gap", () => {
     const [oneDay] = offers("America/New_York", false);
-    expect(oneDay?.message).toBe("I have tomorrow at 10am, 2:30pm or 7:30pm your time, 2 hours earlier in Arizona.");
+    expect((oneDay && slotsFound(oneDay))).toBe("I have tomorrow at 10am, 2:30pm or 7:30pm your time, 2 hours earlier in Arizona.");
     expect(oneDay?.slots[0]?.spoken).toBe("tomorrow at 10am your time, 8am in Arizona");
     const [far] = offers("Asia/Kolkata", false);
-    expect(far?.message).toBe("I have tomorrow at 8:30pm, or Wednesday, December 2nd at 1am or 6am your time.");
+    expect((far && slotsFound(far))).toBe("I have tomorrow at 8:30pm, or Wednesday, December 2nd at 1am or 6am your time.");
+  });
+});
+
+describe("the slot rules and the search, said", () => {
+  const settings: CalendarSettings = { ...DEFAULT_CALENDAR_SETTINGS };
+  const at = (wall: string, zone = "America/Phoenix") => Temporal.PlainDateTime.from(wall).toZonedDateTime(zone).toInstant();
+  const now = at("2026-01-19T07:00"); // Monday
+  const said = (check: SlotCheck) => (check.ok ? "ok" : slotRefused(check));
+
+  it("names the day's hours, a closed day, a passed time and the horizon", () => {
+    expect(said(checkSlot({ settings, start: at("2026-01-23T07:00"), now }))).toBe(
+      "We're open 8am to 6pm Arizona time on Friday, January 23rd, so 7am doesn't work. What other time would suit you?",
+    );
+    expect(said(checkSlot({ settings, start: at("2026-01-24T10:00"), now }))).toBe(
+      "We're closed on Saturdays, so Saturday, January 24th doesn't work. What other day would suit you?",
+    );
+    expect(said(checkSlot({ settings, start: at("1970-01-01T03:00"), now }))).toBe("That time has already passed. What day and time would you like?");
+    expect(said(checkSlot({ settings, start: at("+012026-01-24T10:00"), now }))).toMatch(/^We only take bookings up to 14 days ahead, so .* is too far out/);
+  });
+
+  it("names the grid, the slot length and the notice", () => {
+    expect(said(checkSlot({ settings, start: at("2026-01-23T10:15"), now }))).toBe(
+      "Appointments start every 30 minutes from 8am, so 10:15am isn't a start time. Shall I look for the nearest one?",
+    );
+    expect(said(checkSlot({ settings, start: at("2026-01-23T10:00"), durationMinutes: 45, now }))).toBe(
+      "Appointments here are booked in 30-minute slots, so 45 minutes doesn't fit.",
+    );
+    expect(said(checkSlot({ settings: { ...settings, minNoticeMinutes: 120 }, start: at("2026-01-19T08:00"), now }))).toBe(
+      "That's too soon: bookings need at least 2 hours notice. Shall I look for the next opening after that?",
+    );
+  });
+
+  it("offers in the window, the nearest after it, or says why there are none", () => {
+    const window = { start: at("2026-01-23T08:00"), end: at("2026-01-23T18:00") };
+    expect(slotsFound(findAvailableSlots({ settings, now, window, busy: [] }))).toBe("I have Friday, January 23rd at 8am, 12:30pm or 5:30pm.");
+    const fullDay = [{ start: window.start, end: window.end }];
+    expect(slotsFound(findAvailableSlots({ settings, now, window, busy: fullDay }))).toMatch(
+      /^I don't have anything free then\. The nearest openings after that are Monday, January 26th at 8am/,
+    );
+    const far = { start: at("2026-03-02T08:00"), end: at("2026-03-02T18:00") };
+    expect(slotsFound(findAvailableSlots({ settings, now, window: far, busy: [] }))).toBe(
+      "We only take bookings up to 14 days ahead, so that's too far out. Would an earlier date work?",
+    );
+    const everything = [{ start: now, end: at("2026-03-01T00:00") }];
+    expect(slotsFound(findAvailableSlots({ settings, now, busy: everything }))).toBe(
+      "I don't have any openings in the next 14 days. Would you like to leave a message instead?",
+    );
   });
 });

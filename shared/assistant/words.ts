@@ -3,18 +3,18 @@
  * reasons, no sentences) becomes a sentence here, with the sentences of one outcome side by side. A
  * change of wording, or a translation, touches this file only.
  *
- * Not yet here: the slot engine's own sentences (`shared/availability/`: offers, hours, notice) and
- * the time reader's questions (`shared/time/parse.ts`); see docs/ARCHITECTURE.md.
+ * Phrases for times themselves ("Friday, January 23rd at 3pm", "2 hours") come from `shared/time/spoken.ts`
+ * and the list of offered slots from `spokenOffer` in `shared/availability/slots.ts`; the sentences
+ * around them are here.
  */
 import type { Temporal } from "@js-temporal/polyfill";
-import { spokenMinutes } from "../availability/business-hours.ts";
-import type { SlotSearchResult } from "../availability/index.ts";
+import type { SlotRefused, SlotSearchResult } from "../availability/index.ts";
 import type { BookingOutcome, SlotProblem } from "../booking/book.ts";
 import type { CalendarProblem } from "../booking/calendars.ts";
 import type { HoldFailure } from "../booking/hold.ts";
 import type { ChangeProblem } from "../booking/manage.ts";
 import type { Claim } from "../store/ledger.ts";
-import { spokenDateTime } from "../time/index.ts";
+import { spokenDate, spokenDateTime, spokenMinutes, spokenTime, weekdayName, zoneSpeech } from "../time/index.ts";
 
 /** "a", "a and b", "a, b and c". */
 export function listOf(items: readonly string[], conjunction = "and"): string {
@@ -81,13 +81,62 @@ export const QUESTIONS = {
   restOneStartTime: "slot_time must be one start time, not a range.",
 } as const;
 
+// --- The slot rules: grid, hours, notice, horizon ------------------------------------------------------
+
+/**
+ * The answer for a time past the booking horizon, naming it when given.
+ * @example beyondHorizon(14, "Friday, March 5th at 3pm") // "We only take bookings up to 14 days ahead, so Friday, March 5th at 3pm is too far out. Would an earlier date work?"
+ */
+export function beyondHorizon(horizonDays: number, when?: string): string {
+  const what = when === undefined ? "that's" : `${when} is`;
+  return `We only take bookings up to ${spokenMinutes(horizonDays * 1440)} ahead, so ${what} too far out. Would an earlier date work?`;
+}
+
+/** Why a slot may not be booked (`checkSlot`), said to the caller. */
+export function slotRefused(refusal: SlotRefused): string {
+  switch (refusal.reason) {
+    case "not-whole-slots":
+      return `Appointments here are booked in ${refusal.slotMinutes}-minute slots, so ${refusal.durationMinutes} minutes doesn't fit.`;
+    case "in-the-past":
+      return "That time has already passed. What day and time would you like?";
+    case "beyond-horizon":
+      return beyondHorizon(refusal.horizonDays, spokenDateTime(refusal.start, refusal.timeZone, refusal.now));
+    case "outside-hours": {
+      const date = refusal.local.toPlainDate();
+      const when = spokenDate(date, refusal.today);
+      if (refusal.hours === "closed") return `We're closed on ${weekdayName(date.dayOfWeek)}s, so ${when} doesn't work. What other day would suit you?`;
+      const day = when === "today" || when === "tomorrow" ? when : `on ${when}`;
+      const where = zoneSpeech(refusal.local.timeZoneId).name;
+      return `We're open ${refusal.hours} ${where} ${day}, so ${spokenTime(refusal.local)} doesn't work. What other time would suit you?`;
+    }
+    case "off-grid":
+      return `Appointments start every ${refusal.slotMinutes} minutes from ${spokenTime(refusal.firstStart)}, so ${spokenTime(refusal.local)} isn't a start time. Shall I look for the nearest one?`;
+    case "too-soon":
+      return `That's too soon: bookings need at least ${spokenMinutes(refusal.minNoticeMinutes)} notice. Shall I look for the next opening after that?`;
+  }
+}
+
 // --- Offering slots -------------------------------------------------------------------------------------
+
+/** What a slot search found, said: the offer, the nearest openings after the window, or why there are none. */
+export function slotsFound(result: SlotSearchResult): string {
+  switch (result.placement) {
+    case "in-window":
+      return `I have ${result.offer}.`;
+    case "after-window":
+      return `I don't have anything free then. The nearest openings after that are ${result.offer}.`;
+    case "none":
+      return result.none === "beyond-horizon"
+        ? beyondHorizon(result.horizonDays)
+        : `I don't have any openings in the next ${spokenMinutes(result.horizonDays * 1440)}. Would you like to leave a message instead?`;
+  }
+}
 
 /** "That time was just taken", then the alternatives the slot search found (or that there are none). */
 export function takenWithAlternatives(alternatives: SlotSearchResult | undefined): string {
   const opening = "Sorry, that time was just taken.";
   if (alternatives === undefined) return `${opening} Would you like me to look for another time?`;
-  if (alternatives.slots.length === 0) return `${opening} ${alternatives.message}`;
+  if (alternatives.slots.length === 0) return `${opening} ${slotsFound(alternatives)}`;
   return `${opening} I can offer ${alternatives.offer}. Would one of those work?`;
 }
 
@@ -100,7 +149,7 @@ export function held(when: string, holdSeconds: number): string {
 export function holdFailed(reason: HoldFailure): string {
   switch (reason.kind) {
     case "rules":
-      return reason.check.message;
+      return slotRefused(reason.check);
     case "lapsed":
       return "That hold has lapsed. Shall I check the time again?";
     case "refused":
@@ -134,7 +183,7 @@ function slotProblem(problem: SlotProblem | undefined): string {
     case "no-time":
       return QUESTIONS.whenToBook;
     case "rules":
-      return problem.check.message;
+      return slotRefused(problem.check);
     case "refused":
       return "That time can't be booked. Shall I look for the nearest time that can?";
     case "lapsed":

@@ -5,8 +5,6 @@
  * length, as the database computes it). Plus the booking rules around it: notice and horizon.
  */
 import type { Temporal } from "@js-temporal/polyfill";
-import { spokenDateTime, spokenDate, spokenTime, weekdayName } from "../time/spoken.ts";
-import { zoneSpeech } from "../time/zones.ts";
 import { isWithinBusinessHours, openingMinutesOn, spokenBusinessHours } from "../time/opening-hours.ts";
 import type { CalendarSettings } from "./settings.ts";
 
@@ -14,19 +12,37 @@ const MS_PER_MINUTE = 60_000;
 
 export { isWithinBusinessHours, openingMinutesOn, spokenBusinessHours };
 
-export type SlotRefusal = "not-whole-slots" | "in-the-past" | "beyond-horizon" | "outside-hours" | "off-grid" | "too-soon";
+/**
+ * Why a slot may not be offered or booked, with the facts an answer needs (the assistant words it:
+ * `slotRefused` in shared/assistant/words.ts).
+ */
+export type SlotRefused =
+  | { ok: false; reason: "not-whole-slots"; slotMinutes: number; durationMinutes: number }
+  | { ok: false; reason: "in-the-past" }
+  | { ok: false; reason: "beyond-horizon"; horizonDays: number; start: Temporal.Instant; timeZone: string; now: Temporal.Instant }
+  | {
+      ok: false;
+      reason: "outside-hours";
+      /** The asked start on the business's clock. */
+      local: Temporal.ZonedDateTime;
+      today: Temporal.PlainDate;
+      /** That day's opening hours as a phrase ("8am to 6pm"), or "closed". */
+      hours: string;
+    }
+  | { ok: false; reason: "off-grid"; slotMinutes: number; local: Temporal.ZonedDateTime; firstStart: { hour: number; minute: number } }
+  | { ok: false; reason: "too-soon"; minNoticeMinutes: number };
 
-export type SlotCheck =
-  | { ok: true; start: Temporal.Instant; end: Temporal.Instant }
-  | { ok: false; reason: SlotRefusal; message: string };
+export type SlotRefusal = SlotRefused["reason"];
+
+export type SlotCheck = { ok: true; start: Temporal.Instant; end: Temporal.Instant } | SlotRefused;
 
 /**
- * Whether a slot may be offered or booked: the database's grid rule, plus notice and horizon, with a
- * sentence the assistant can say when it may not.
+ * Whether a slot may be offered or booked: the database's grid rule, plus notice and horizon; when it
+ * may not, the reason and the facts behind it.
  *
  * @example
  * checkSlot({ settings, start: Temporal.Instant.from("2026-01-23T14:00:00Z"), now });
- * // { ok: false, reason: "outside-hours", message: "We're open 8am to 6pm Arizona time on Friday, January 23rd, so 7am doesn't work. ..." }
+ * // { ok: false, reason: "outside-hours", local: 2026-01-23T07:00-07:00[America/Phoenix], today, hours: "8am to 6pm" }
  */
 export function checkSlot(input: {
   settings: CalendarSettings;
@@ -40,71 +56,35 @@ export function checkSlot(input: {
   const end = start.add({ minutes: duration });
   const local = start.toZonedDateTimeISO(settings.timeZone);
   const date = local.toPlainDate();
-  const where = zoneSpeech(settings.timeZone).name;
-  const today = now.toZonedDateTimeISO(settings.timeZone).toPlainDate();
-  const when = spokenDate(date, today);
 
   if (!Number.isInteger(duration) || duration <= 0 || duration % settings.slotMinutes !== 0) {
-    return {
-      ok: false,
-      reason: "not-whole-slots",
-      message: `Appointments here are booked in ${settings.slotMinutes}-minute slots, so ${duration} minutes doesn't fit.`,
-    };
+    return { ok: false, reason: "not-whole-slots", slotMinutes: settings.slotMinutes, durationMinutes: duration };
   }
   // When first: a time long gone or years ahead is answered as such, not by that day's hours.
   if (start.epochMilliseconds <= now.epochMilliseconds) {
-    return { ok: false, reason: "in-the-past", message: "That time has already passed. What day and time would you like?" };
+    return { ok: false, reason: "in-the-past" };
   }
   if (start.epochMilliseconds > horizonEnd(settings, now).epochMilliseconds) {
-    return { ok: false, reason: "beyond-horizon", message: beyondHorizon(settings, spokenDateTime(start, settings.timeZone, now)) };
+    return { ok: false, reason: "beyond-horizon", horizonDays: settings.horizonDays, start, timeZone: settings.timeZone, now };
   }
   const minute = local.hour * 60 + local.minute;
   const fitting = openingMinutesOn(settings, date).find(({ open, close }) => minute >= open && minute + duration <= close);
   if (fitting === undefined) {
-    const hours = spokenBusinessHours(settings, date);
-    const day = when === "today" || when === "tomorrow" ? when : `on ${when}`;
-    const message =
-      hours === "closed"
-        ? `We're closed on ${weekdayName(date.dayOfWeek)}s, so ${when} doesn't work. What other day would suit you?`
-        : `We're open ${hours} ${where} ${day}, so ${spokenTime(local)} doesn't work. What other time would suit you?`;
-    return { ok: false, reason: "outside-hours", message };
+    const today = now.toZonedDateTimeISO(settings.timeZone).toPlainDate();
+    return { ok: false, reason: "outside-hours", local, today, hours: spokenBusinessHours(settings, date) };
   }
   const onWholeMinute = local.second === 0 && local.millisecond === 0 && local.microsecond === 0 && local.nanosecond === 0;
   if (!onWholeMinute || (minute - fitting.open) % settings.slotMinutes !== 0) {
-    const firstStart = spokenTime({ hour: Math.floor(fitting.open / 60), minute: fitting.open % 60 });
-    return {
-      ok: false,
-      reason: "off-grid",
-      message: `Appointments start every ${settings.slotMinutes} minutes from ${firstStart}, so ${spokenTime(local)} isn't a start time. Shall I look for the nearest one?`,
-    };
+    const firstStart = { hour: Math.floor(fitting.open / 60), minute: fitting.open % 60 };
+    return { ok: false, reason: "off-grid", slotMinutes: settings.slotMinutes, local, firstStart };
   }
   if (start.epochMilliseconds < now.epochMilliseconds + settings.minNoticeMinutes * MS_PER_MINUTE) {
-    return {
-      ok: false,
-      reason: "too-soon",
-      message: `That's too soon: bookings need at least ${spokenMinutes(settings.minNoticeMinutes)} notice. Shall I look for the next opening after that?`,
-    };
+    return { ok: false, reason: "too-soon", minNoticeMinutes: settings.minNoticeMinutes };
   }
   return { ok: true, start, end };
-}
-
-/**
- * The answer for a time past the booking horizon, naming it when given.
- * @example beyondHorizon(settings, "Friday, March 5th at 3pm") // "We only take bookings up to 14 days ahead, so Friday, March 5th at 3pm is too far out. Would an earlier date work?"
- */
-export function beyondHorizon(settings: Pick<CalendarSettings, "horizonDays">, when?: string): string {
-  const what = when === undefined ? "that's" : `${when} is`;
-  return `We only take bookings up to ${spokenMinutes(settings.horizonDays * 1440)} ahead, so ${what} too far out. Would an earlier date work?`;
 }
 
 /** The last instant a slot may start: now plus `horizonDays` calendar days in the business's zone. */
 export function horizonEnd(settings: Pick<CalendarSettings, "timeZone" | "horizonDays">, now: Temporal.Instant): Temporal.Instant {
   return now.toZonedDateTimeISO(settings.timeZone).add({ days: settings.horizonDays }).toInstant();
-}
-
-/** "15 minutes", "1 hour", "2 hours", "1 day", "90 minutes". */
-export function spokenMinutes(minutes: number): string {
-  if (minutes % 1440 === 0 && minutes > 0) return minutes === 1440 ? "1 day" : `${minutes / 1440} days`;
-  if (minutes % 60 === 0 && minutes > 0) return minutes === 60 ? "1 hour" : `${minutes / 60} hours`;
-  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }

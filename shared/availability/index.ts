@@ -13,5 +13,5 @@ export {
   type CalendarSettings,
   type Weekday,
 } from "./settings.ts";
-export { beyondHorizon, checkSlot, horizonEnd, isWithinBusinessHours, spokenBusinessHours, type SlotCheck, type SlotRefusal } from "./business-hours.ts";
+export { checkSlot, horizonEnd, isWithinBusinessHours, spokenBusinessHours, type SlotCheck, type SlotRefused, type SlotRefusal } from "./business-hours.ts";
 export { findAvailableSlots, spokenOffer, type AvailableSlot, type SlotPlacement, type SlotSearch, type SlotSearchResult, type SlotWindow } from "./slots.ts";

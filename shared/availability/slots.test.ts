@@ -39,7 +39,7 @@ describe("findAvailableSlots: business hours and the grid", () => {
       spoken: "Friday, January 23rd at 8am",
     });
     expect(result.slots[0]!.start.equals(Temporal.Instant.from("2026-01-23T15:00:00Z"))).toBe(true);
-    expect(result.message).toBe("I have Friday, January 23rd at 8am, 12:30pm or 5:30pm.");
+    expect(result.offer).toBe("Friday, January 23rd at 8am, 12:30pm or 5:30pm");
   });
 
   it("never offers 7am or 6pm, which are outside hours", () => {
@@ -113,7 +113,7 @@ describe("findAvailableSlots: busy time, claims, buffers, notice, horizon", () =
     expect(result.slots.at(-1)!.businessStartIso).toBe("2026-01-21T17:30:00-07:00");
     const far = findAvailableSlots({ settings, window: { start: at("2026-01-26T08:00"), end: at("2026-01-26T18:00") }, busy: [], now: NOW });
     expect(far).toMatchObject({ placement: "none", slots: [], totalFound: 0 });
-    expect(far.message).toContain("3 days ahead");
+    expect(far).toMatchObject({ none: "beyond-horizon", horizonDays: 3 });
   });
 
   it("offers the nearest free slots after the window, spread over that day, and says so", () => {
@@ -125,14 +125,15 @@ describe("findAvailableSlots: busy time, claims, buffers, notice, horizon", () =
       "2026-01-26T12:30:00-07:00",
       "2026-01-26T17:30:00-07:00",
     ]);
-    expect(result.message).toMatch(/^I don't have anything free then\. The nearest openings after that are Monday, January 26th at 8am/);
+    expect(result).toMatchObject({ placement: "after-window" });
+    expect(result.offer).toMatch(/^Monday, January 26th at 8am/);
   });
 
   it("says when nothing is free before the horizon", () => {
     const busy = [span("2026-01-19T00:00", "2026-02-19T00:00")];
     const result = findAvailableSlots({ settings: seed, window: FRIDAY, busy, now: NOW });
     expect(result).toMatchObject({ placement: "none", slots: [], totalFound: 0 });
-    expect(result.message).toContain("14 days");
+    expect(result).toMatchObject({ none: "no-openings", horizonDays: 14 });
   });
 });
 
@@ -230,10 +231,10 @@ describe("findAvailableSlots: zones and DST", () => {
   it("says each day once in the offer, and the second clock once, as the gap between the zones", () => {
     const window = { start: at("2026-01-22T17:00"), end: at("2026-01-23T09:00") };
     const plain = findAvailableSlots({ settings: seed, window, busy: [], now: NOW });
-    expect(plain.message).toBe("I have Thursday, January 22nd at 5pm or 5:30pm, or Friday, January 23rd at 8:30am.");
+    expect(plain.offer).toBe("Thursday, January 22nd at 5pm or 5:30pm, or Friday, January 23rd at 8:30am");
     const twoClocks = findAvailableSlots({ settings: seed, window, busy: [], now: NOW, callerZone: NEW_YORK, limit: 2 });
-    expect(twoClocks.message).toBe(
-      "I have Thursday, January 22nd at 7pm or Friday, January 23rd at 10:30am your time, 2 hours earlier in Arizona.",
+    expect(twoClocks.offer).toBe(
+      "Thursday, January 22nd at 7pm or Friday, January 23rd at 10:30am your time, 2 hours earlier in Arizona",
     );
   });
 

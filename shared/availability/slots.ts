@@ -13,7 +13,7 @@ import { offsetMsAt, zoneOffsets, type ZoneOffsets } from "../time/offsets.ts";
 import { spokenClockGap, spokenTime, spokenWallDateTime, spokenWallDay } from "../time/spoken.ts";
 import { zoneSpeech } from "../time/zones.ts";
 import { isoWithOffset, MS_PER_DAY, MS_PER_MINUTE, wallClock } from "../time/wall.ts";
-import { beyondHorizon, horizonEnd, spokenMinutes } from "./business-hours.ts";
+import { horizonEnd } from "./business-hours.ts";
 import { openingMinutesByWeekday, type CalendarSettings, type OpeningMinutes } from "./settings.ts";
 
 /** Half-open [start, end), zone-free: a window said in any zone arrives here as instants. */
@@ -68,8 +68,12 @@ export interface SlotSearchResult {
   durationMinutes: number;
   callerZone: string;
   businessZone: string;
-  /** A sentence the assistant can say: the offer, or why there is none. */
-  message: string;
+  /**
+   * Why there are none (placement "none"): the window starts past the booking horizon, or nothing is
+   * free before it. The assistant words it with `horizonDays`.
+   */
+  none?: "beyond-horizon" | "no-openings";
+  horizonDays: number;
   /**
    * The slots as one phrase, short enough to say in one breath: each day once, the caller's clock,
    * "your time" and the business's zone once ("Friday, January 23rd at noon, 2pm or 4:30pm your time,
@@ -105,9 +109,9 @@ export function findAvailableSlots(search: SlotSearch): SlotSearchResult {
 
   const fromMs = Math.max(windowStartMs, earliestStartMs);
   const toMs = latestStartMs + durationMs;
-  const base = { durationMinutes, callerZone, businessZone };
+  const base = { durationMinutes, callerZone, businessZone, horizonDays: settings.horizonDays };
   if (windowStartMs > latestStartMs) {
-    return { ...base, slots: [], totalFound: 0, placement: "none", message: beyondHorizon(settings), offer: "" };
+    return { ...base, slots: [], totalFound: 0, placement: "none", none: "beyond-horizon", offer: "" };
   }
 
   // Offsets for the window first; the stretch after it only when the window turns out to be full.
@@ -129,17 +133,17 @@ export function findAvailableSlots(search: SlotSearch): SlotSearchResult {
   if (inWindow.length > 0) {
     const slots = describe(spreadOut(inWindow, limit), windowOffsets);
     const offer = spokenOffer(slots, search, callerZone);
-    return { ...base, slots, totalFound: inWindow.length, placement: "in-window", message: offerMessage("in-window", offer), offer };
+    return { ...base, slots, totalFound: inWindow.length, placement: "in-window", offer };
   }
   const afterMs = Math.max(windowEndMs, fromMs);
   const afterOffsets = zoneOffsets(businessZone, instant(Math.min(afterMs, toMs)), instant(toMs));
   const after = freeSlotStarts(grid(afterOffsets), afterMs, Number.POSITIVE_INFINITY);
   if (after.length === 0) {
-    return { ...base, slots: [], totalFound: 0, placement: "none", message: noneMessage(settings), offer: "" };
+    return { ...base, slots: [], totalFound: 0, placement: "none", none: "no-openings", offer: "" };
   }
   const slots = describe(spreadOut(firstDay(after, afterOffsets), limit, after), afterOffsets);
   const offer = spokenOffer(slots, search, callerZone);
-  return { ...base, slots, totalFound: after.length, placement: "after-window", message: offerMessage("after-window", offer), offer };
+  return { ...base, slots, totalFound: after.length, placement: "after-window", offer };
 }
 
 /** What the inner loop needs, all numbers. */
@@ -331,10 +335,6 @@ function spokenList(items: readonly string[]): string {
 /** The gap between the clocks is said up to this; past it (another continent) it does not help. */
 const MAX_GAP_SAID_MS = 3 * 3_600_000;
 
-function offerMessage(placement: "in-window" | "after-window", offer: string): string {
-  return placement === "in-window" ? `I have ${offer}.` : `I don't have anything free then. The nearest openings after that are ${offer}.`;
-}
-
 /**
  * The slots as one phrase (see `SlotSearchResult.offer`): grouped by the caller's day, each day said
  * once; when the caller's clock differs from the business's, "your time" once after the times and the
@@ -371,8 +371,4 @@ export function spokenOffer(
   if (Math.abs(gapMs) > MAX_GAP_SAID_MS) return `${list} your time`;
   const gap = spokenClockGap(gapMs / MS_PER_MINUTE);
   return `${list} your time, ${gap} ${gapMs > 0 ? "earlier" : "later"} ${zoneSpeech(businessZone).where}`;
-}
-
-function noneMessage(settings: CalendarSettings): string {
-  return `I don't have any openings in the next ${spokenMinutes(settings.horizonDays * 1440)}. Would you like to leave a message instead?`;
 }

@@ -153,3 +153,10 @@ export function spokenWallDateTime(
   }
   return context.nameZone ? `${text} ${zoneSpeech(context.callerZone).name}` : text;
 }
+
+/** "15 minutes", "1 hour", "2 hours", "1 day", "90 minutes". */
+export function spokenMinutes(minutes: number): string {
+  if (minutes % 1440 === 0 && minutes > 0) return minutes === 1440 ? "1 day" : `${minutes / 1440} days`;
+  if (minutes % 60 === 0 && minutes > 0) return minutes === 60 ? "1 hour" : `${minutes / 60} hours`;
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+}
