@@ -6,7 +6,7 @@
 import { Temporal } from "@js-temporal/polyfill";
 import type { BookingDeps } from "./booking/deps.ts";
 import { logsToolCalls, type SlotlineEnv } from "./config.ts";
-import { redisPrecheck, type RedisCommands } from "./booking/precheck.ts";
+import { redisPrecheck, type RedisCommands } from "./store/redis-precheck.ts";
 import { createGoogleCalendar, type GoogleCalendarConfig } from "./calendar/google/index.ts";
 import type { HealthProbe } from "./http/health.ts";
 import type { SlotlineServices } from "./http/functions.ts";

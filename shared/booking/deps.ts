@@ -6,7 +6,7 @@ import type { Temporal } from "@js-temporal/polyfill";
 import type { CalendarProvider } from "../calendar/provider.ts";
 import type { Ledger } from "../store/ledger.ts";
 import type { MirrorStore } from "../store/mirror-store.ts";
-import type { SlotPrecheck } from "./precheck.ts";
+import type { SlotPrecheck } from "../store/redis-precheck.ts";
 
 export interface BookingDeps {
   ledger: Ledger;

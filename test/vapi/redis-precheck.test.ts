@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redisPrecheck } from "../../shared/booking/precheck.ts";
+import { redisPrecheck } from "../../shared/store/redis-precheck.ts";
 import { connectRedis } from "../../shared/store/redis.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 import { connectTestDatabase, createTestCalendar, slotStart } from "../harness/database.ts";

@@ -3,7 +3,7 @@
  * Redis is in test/vapi/redis-precheck.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { redisPrecheck, type PrecheckOutcome, type RedisCommands } from "./precheck.ts";
+import { redisPrecheck, type PrecheckOutcome, type RedisCommands } from "./redis-precheck.ts";
 
 function scriptedRedis(answers: (() => Promise<string | null>)[]): RedisCommands {
   return {

@@ -1,5 +1,6 @@
 /**
- * The optional fast pre-check of the booking saga (docs/ARCHITECTURE.md section 4, step 2): when a stampede
+ * The optional fast pre-check of the booking saga (docs/ARCHITECTURE.md, the saga, step 2), beside the Redis
+ * connection (`redis.ts`); the saga sees only `SlotPrecheck` (`booking/deps.ts`): when a stampede
  * of callers asks for one exact slot, the first request to mark it in Redis goes on to Postgres and
  * the rest are answered "just taken" at once, without queueing on the database. Postgres still decides;
  * Redis only sheds load. Redis down or slow (a bounded timeout) means "skipped", never "taken".
