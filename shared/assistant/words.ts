@@ -46,6 +46,114 @@ export const ENVELOPE = {
   unreadable: "The request could not be read.",
 } as const;
 
+// --- A tool's arguments the model got wrong (Vapi) ---------------------------------------------------
+
+/** Plain words for the argument a model got wrong, so the assistant can ask for it. */
+const FIELD_WORDS: Record<string, string> = {
+  name: "the caller's name",
+  start: "the time",
+  new_start: "the new time",
+  when: "the time",
+  end: "the end of the range",
+  duration_minutes: "the length in minutes",
+  hold_id: "the hold id",
+  booking_id: "the booking id",
+  phone: "the phone number",
+  email: "the email address",
+  notes: "the notes",
+  reason: "the reason",
+  caller_time_zone: "the time zone",
+  calendar: "the calendar name",
+};
+
+/** The form each argument should take, for an argument that came in another. */
+const FIELD_FORMS: Record<string, string> = {
+  name: 'the full name as text, like "Jane Doe"',
+  start: 'an ISO start time from check_availability, like "2026-01-23T15:00:00-07:00", or the caller\'s words, like "Friday at 3pm"',
+  new_start: 'an ISO start time from check_availability, like "2026-01-23T15:00:00-07:00", or the caller\'s words, like "Friday at 3pm"',
+  when: 'the caller\'s words, like "Friday afternoon", or an ISO date, like "2026-01-23"',
+  end: 'an ISO time, like "2026-01-23T17:00:00-07:00"',
+  duration_minutes: "a whole number of minutes between 5 and 480, like 60",
+  hold_id: "the hold_id that hold_slot returned",
+  booking_id: "a booking_id from find_booking or book_appointment",
+  phone: 'a phone number with digits, like "+1 602 555 0100"',
+  email: 'an address like "jane@example.com"',
+  notes: "a sentence of text",
+  reason: "a sentence of text",
+  caller_time_zone: 'a time zone as text, like "America/Denver" or "Eastern"',
+  calendar: "a calendar's name as text",
+};
+
+/**
+ * What was wrong with one argument (shared/vapi/text-fields.ts `FieldIssue`), said: what is missing, or
+ * what was not understood and the form expected, or the limit a value went over.
+ * @example argumentSaid({ field: "name", problem: "missing" }) // "I still need the caller's name."
+ * @example argumentSaid({ field: "name", problem: "type" }) // 'I couldn\'t understand the caller\'s name: it should be the full name as text, like "Jane Doe".'
+ */
+export function argumentSaid(issue: { field: string; problem: string; maximum?: number | undefined }): string {
+  const words = FIELD_WORDS[issue.field] ?? "one of the details";
+  const form = FIELD_FORMS[issue.field];
+  switch (issue.problem) {
+    case "missing":
+    case "empty":
+      return `I still need ${words}.`;
+    case "too-long":
+      return `That's too long for ${words}: it can be at most ${issue.maximum} characters. Could you shorten it?`;
+    case "characters":
+      return `I couldn't read ${words}: it has characters I can't use. Could you say it again?`;
+    case "no-letters":
+      return issue.field === "name" ? "I didn't catch the name. Could you say it again?" : `I didn't catch ${words}. Could you say it again?`;
+    default:
+      return form === undefined ? `I couldn't understand ${words}. Could you say it again?` : `I couldn't understand ${words}: it should be ${form}.`;
+  }
+}
+
+// --- The seed's REST contract (shared/http/rest.ts): its 400s --------------------------------------------
+
+export const REST_BODY_UNREADABLE = "The request body is too large or unreadable.";
+
+/** What each field of the REST contract is, for the sentence that refuses it. */
+const REST_FIELDS: Record<string, string> = {
+  date_start: 'the start of the range to search, an ISO date or time like "2026-01-23" or "2026-01-23T09:00:00-07:00"',
+  date_end: 'the end of the range, an ISO date or time like "2026-01-23T17:00:00-07:00"',
+  caller_timezone: 'the caller\'s time zone, like "America/Denver" or "EST"',
+  calendar: "the name of a calendar",
+  slot_time: 'the slot\'s ISO start time from check-availability, like "2026-01-23T15:00:00-07:00"',
+  call_id: "the call's id, which makes a retry the same booking",
+  lead_name: 'the caller\'s full name, like "Jane Doe"',
+  lead_email: 'an email address like "jane@example.com"',
+  lead_phone: 'a phone number like "+16025550123"',
+  confirmation_sms: "true or false",
+};
+
+const TYPE_WORDS: Record<string, string> = { string: "text", number: "a number", boolean: "true or false", object: "a JSON object" };
+
+/**
+ * A 400's sentence: which field, what is wrong with it, and what it should be.
+ * @example restFieldSaid({ field: "lead_name", problem: "type", expected: "string", received: "a number" })
+ *   // 'The field "lead_name" must be text (the caller\'s full name, like "Jane Doe"), not a number.'
+ */
+export function restFieldSaid(issue: { field: string; problem: string; expected?: string | undefined; received?: string | undefined; maximum?: number | undefined }): string {
+  if (issue.field === "") return 'The body must be a JSON object of the documented fields, like {"slot_time": "2026-01-23T15:00:00-07:00", "call_id": "...", "lead_name": "Jane Doe"}.';
+  const field = `The field "${issue.field}"`;
+  const what = REST_FIELDS[issue.field] ?? "a documented field";
+  switch (issue.problem) {
+    case "missing":
+    case "empty":
+      return `${field} is required: ${what}.`;
+    case "type":
+      return `${field} must be ${TYPE_WORDS[issue.expected ?? ""] ?? "of another type"} (${what}), not ${issue.received ?? "that"}.`;
+    case "too-long":
+      return `${field} is too long: at most ${issue.maximum} characters.`;
+    case "characters":
+      return `${field} has characters that are not allowed (control characters or broken Unicode).`;
+    case "no-letters":
+      return `${field} has no letters in it: it should be ${what}.`;
+    default:
+      return `${field} is not in the expected form: it should be ${what}.`;
+  }
+}
+
 // --- Which calendar ----------------------------------------------------------------------------------
 
 export function calendarProblem(problem: CalendarProblem): string {

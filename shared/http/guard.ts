@@ -3,8 +3,8 @@
  * Bearer, X-Vapi-Secret or HMAC over the raw bytes; or an operator's Bearer token), in that order,
  * before anything is parsed. Each function says in its own words what to do instead (Hono's middleware
  * idea without the dependency: one rule, written once, configured per function). `health` is public
- * (its token only adds detail) and `google-webhook`'s credential is the channel token, which only the
- * mirror's store can check; both still pass the method and size rules here.
+ * (the guard checks its method; its token only adds detail) and `google-webhook`'s credential is the
+ * channel token, which only the mirror's store can check; both still pass the method and size rules.
  */
 import { verifyVapiRequest, type VapiSecrets } from "../vapi/auth.ts";
 import { presentsBearer } from "./bearer.ts";

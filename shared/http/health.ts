@@ -14,6 +14,7 @@
  */
 import { json } from "./body.ts";
 import { presentsBearer } from "./bearer.ts";
+import { guard } from "./guard.ts";
 
 export interface HealthProbe {
   name: string;
@@ -56,6 +57,9 @@ export function healthHandler(options: HealthOptions): (request: Request) => Pro
   const clock = options.clock ?? Date.now;
   const runners = options.probes.map((probe) => probeRunner(probe, options.timeoutMs ?? 2000, clock));
   return async (request) => {
+    // Public: the guard checks the method only; the token adds detail rather than admitting.
+    const passed = await guard(request, { method: "GET", methodHint: "GET this URL for the service's health." });
+    if (!passed.ok) return passed.response;
     const checks = await Promise.all(runners.map((run) => run()));
     const usable = checks.every((check) => check.ok || check.optional);
     const status: HealthStatus = usable ? (checks.every((check) => check.ok) ? "ok" : "degraded") : "down";

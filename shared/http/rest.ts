@@ -8,13 +8,13 @@
 import type { Temporal } from "@js-temporal/polyfill";
 import { z } from "zod";
 import { book, checkAvailability, type Turn } from "../assistant/index.ts";
-import { BOOKING_SYSTEM_TROUBLE, QUESTIONS, restConfirmation, SOMETHING_WENT_WRONG } from "../assistant/words.ts";
+import { BOOKING_SYSTEM_TROUBLE, QUESTIONS, REST_BODY_UNREADABLE, restConfirmation, restFieldSaid, SOMETHING_WENT_WRONG } from "../assistant/words.ts";
 import type { BookingDeps } from "../booking/deps.ts";
 import { observers, type ToolCallObserver } from "../observability/tool-calls.ts";
 import { isLedgerError } from "../store/errors.ts";
 import { spokenDateTime } from "../time/index.ts";
 import type { VapiSecrets } from "../vapi/auth.ts";
-import { emailAddress, FIELD_LIMITS, fieldIssue, identifier, lineOfText, optionalField, personName, phoneNumber, type FieldIssue } from "../vapi/text-fields.ts";
+import { emailAddress, FIELD_LIMITS, fieldIssue, identifier, lineOfText, optionalField, personName, phoneNumber } from "../vapi/text-fields.ts";
 import { json, parseJson } from "./body.ts";
 import { guard } from "./guard.ts";
 import { readQuery } from "./query.ts";
@@ -48,48 +48,6 @@ const bookingRequest = z.object({
   calendar: optionalText(FIELD_LIMITS.calendar),
 });
 
-/** What each field of the REST contract is, for the sentence that refuses it. */
-const REST_FIELDS: Record<string, string> = {
-  date_start: 'the start of the range to search, an ISO date or time like "2026-01-23" or "2026-01-23T09:00:00-07:00"',
-  date_end: 'the end of the range, an ISO date or time like "2026-01-23T17:00:00-07:00"',
-  caller_timezone: 'the caller\'s time zone, like "America/Denver" or "EST"',
-  calendar: "the name of a calendar",
-  slot_time: 'the slot\'s ISO start time from check-availability, like "2026-01-23T15:00:00-07:00"',
-  call_id: "the call's id, which makes a retry the same booking",
-  lead_name: 'the caller\'s full name, like "Jane Doe"',
-  lead_email: 'an email address like "jane@example.com"',
-  lead_phone: 'a phone number like "+16025550123"',
-  confirmation_sms: "true or false",
-};
-
-const TYPE_WORDS: Record<string, string> = { string: "text", number: "a number", boolean: "true or false", object: "a JSON object" };
-
-/**
- * A 400's sentence: which field, what is wrong with it, and what it should be.
- * @example restProblem({ field: "lead_name", problem: "type", expected: "string", received: "a number" })
- *   // 'The field "lead_name" must be text (the caller\'s full name, like "Jane Doe"), not a number.'
- */
-function restProblem(issue: FieldIssue): string {
-  if (issue.field === "") return 'The body must be a JSON object of the documented fields, like {"slot_time": "2026-01-23T15:00:00-07:00", "call_id": "...", "lead_name": "Jane Doe"}.';
-  const field = `The field "${issue.field}"`;
-  const what = REST_FIELDS[issue.field] ?? "a documented field";
-  switch (issue.problem) {
-    case "missing":
-    case "empty":
-      return `${field} is required: ${what}.`;
-    case "type":
-      return `${field} must be ${TYPE_WORDS[issue.expected ?? ""] ?? "of another type"} (${what}), not ${issue.received ?? "that"}.`;
-    case "too-long":
-      return `${field} is too long: at most ${issue.maximum} characters.`;
-    case "characters":
-      return `${field} has characters that are not allowed (control characters or broken Unicode).`;
-    case "no-letters":
-      return `${field} has no letters in it: it should be ${what}.`;
-    default:
-      return `${field} is not in the expected form: it should be ${what}.`;
-  }
-}
-
 type Outcome = { status: number; body: Record<string, unknown>; outcome: string; calendar?: string };
 
 /** Shared frame: the guard (method, body limit, secret), JSON, zod; then the operation. */
@@ -109,7 +67,7 @@ function restHandler<S extends z.ZodType>(
       maxBytes: 64 * 1024,
       secrets: options.secrets,
       clock,
-      refuseBody: () => json({ error: "The request body is too large or unreadable." }, 400),
+      refuseBody: () => json({ error: REST_BODY_UNREADABLE }, 400),
     });
     if (!passed.ok) return passed.response;
     const query = readQuery(request, {});
@@ -118,7 +76,7 @@ function restHandler<S extends z.ZodType>(
     const parsed = schema.safeParse(input);
     let result: Outcome;
     if (!parsed.success) {
-      result = { status: 400, body: { error: restProblem(fieldIssue(parsed.error, input)) }, outcome: "bad-arguments" };
+      result = { status: 400, body: { error: restFieldSaid(fieldIssue(parsed.error, input)) }, outcome: "bad-arguments" };
     } else {
       try {
         const { deps } = options;

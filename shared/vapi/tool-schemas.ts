@@ -8,6 +8,7 @@
  * garbage out (no 10 MB names, no NUL, no broken unicode), and show in the generated definitions.
  */
 import { z } from "zod";
+import { argumentSaid } from "../assistant/words.ts";
 import { emailAddress, FIELD_LIMITS, fieldIssue, lineOfText, linesOfText, optionalField as optional, personName, phoneNumber } from "./text-fields.ts";
 
 const text = (max: number) => optional(lineOfText(max));
@@ -121,63 +122,11 @@ export function isToolName(name: string): name is ToolName {
   return Object.hasOwn(TOOLS, name);
 }
 
-/** Plain words for the argument a model got wrong, so the assistant can ask for it. */
-const FIELD_WORDS: Record<string, string> = {
-  name: "the caller's name",
-  start: "the time",
-  new_start: "the new time",
-  when: "the time",
-  end: "the end of the range",
-  duration_minutes: "the length in minutes",
-  hold_id: "the hold id",
-  booking_id: "the booking id",
-  phone: "the phone number",
-  email: "the email address",
-  notes: "the notes",
-  reason: "the reason",
-  caller_time_zone: "the time zone",
-  calendar: "the calendar name",
-};
-
-/** The form each argument should take, for an argument that came in another. */
-const FIELD_FORMS: Record<string, string> = {
-  name: 'the full name as text, like "Jane Doe"',
-  start: 'an ISO start time from check_availability, like "2026-01-23T15:00:00-07:00", or the caller\'s words, like "Friday at 3pm"',
-  new_start: 'an ISO start time from check_availability, like "2026-01-23T15:00:00-07:00", or the caller\'s words, like "Friday at 3pm"',
-  when: 'the caller\'s words, like "Friday afternoon", or an ISO date, like "2026-01-23"',
-  end: 'an ISO time, like "2026-01-23T17:00:00-07:00"',
-  duration_minutes: "a whole number of minutes between 5 and 480, like 60",
-  hold_id: "the hold_id that hold_slot returned",
-  booking_id: "a booking_id from find_booking or book_appointment",
-  phone: 'a phone number with digits, like "+1 602 555 0100"',
-  email: 'an address like "jane@example.com"',
-  notes: "a sentence of text",
-  reason: "a sentence of text",
-  caller_time_zone: 'a time zone as text, like "America/Denver" or "Eastern"',
-  calendar: "a calendar's name as text",
-};
-
 /**
  * A sentence for arguments that did not parse: what is missing, or what was not understood and the form
- * expected, or the limit a value went over.
+ * expected, or the limit a value went over (worded by `argumentSaid` in assistant/words.ts).
  * @example argumentProblem(error, { start: "2026-01-23T15:00:00Z" }) // "I still need the caller's name."
- * @example argumentProblem(error, { name: 42 }) // 'I couldn\'t understand the caller\'s name: it should be the full name as text, like "Jane Doe".'
  */
 export function argumentProblem(error: z.ZodError, args: Record<string, unknown>): string {
-  const issue = fieldIssue(error, args);
-  const words = FIELD_WORDS[issue.field] ?? "one of the details";
-  const form = FIELD_FORMS[issue.field];
-  switch (issue.problem) {
-    case "missing":
-    case "empty":
-      return `I still need ${words}.`;
-    case "too-long":
-      return `That's too long for ${words}: it can be at most ${issue.maximum} characters. Could you shorten it?`;
-    case "characters":
-      return `I couldn't read ${words}: it has characters I can't use. Could you say it again?`;
-    case "no-letters":
-      return issue.field === "name" ? "I didn't catch the name. Could you say it again?" : `I didn't catch ${words}. Could you say it again?`;
-    default:
-      return form === undefined ? `I couldn't understand ${words}. Could you say it again?` : `I couldn't understand ${words}: it should be ${form}.`;
-  }
+  return argumentSaid(fieldIssue(error, args));
 }
