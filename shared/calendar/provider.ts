@@ -1,7 +1,7 @@
 /**
  * The calendar a business keeps its appointments in, behind one interface: Google Calendar
- * (`google/`) or events kept in our own Postgres (`local/`). The booking saga and the availability
- * search only ever see this interface.
+ * (`google/`) or events kept in our own Postgres (`shared/store/local-calendar.ts`: it speaks SQL, so it
+ * lives with the store). The booking saga and the availability search only ever see this interface.
  */
 import type { Temporal } from "@js-temporal/polyfill";
 import type { CalendarError } from "./errors.ts";
