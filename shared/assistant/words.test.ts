@@ -99,4 +99,15 @@ describe("the slot rules and the search, said", () => {
       "I don't have any openings in the next 14 days. Would you like to leave a message instead?",
     );
   });
+
+  it("after a lost slot, never offers an empty list", () => {
+    const window = { start: at("2026-01-23T08:00"), end: at("2026-01-23T18:00") };
+    const found = findAvailableSlots({ settings, now, window, busy: [] });
+    // The search found only the lost slot, which the saga filters out.
+    expect(takenWithAlternatives({ ...found, slots: [], offer: "" })).toBe("Sorry, that time was just taken. Would you like me to look for another time?");
+    const everything = [{ start: now, end: at("2026-03-01T00:00") }];
+    expect(takenWithAlternatives(findAvailableSlots({ settings, now, busy: everything }))).toBe(
+      "Sorry, that time was just taken. I don't have any openings in the next 14 days. Would you like to leave a message instead?",
+    );
+  });
 });

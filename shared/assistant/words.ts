@@ -244,7 +244,10 @@ export function slotsFound(result: SlotSearchResult): string {
 export function takenWithAlternatives(alternatives: SlotSearchResult | undefined): string {
   const opening = "Sorry, that time was just taken.";
   if (alternatives === undefined) return `${opening} Would you like me to look for another time?`;
-  if (alternatives.slots.length === 0) return `${opening} ${slotsFound(alternatives)}`;
+  if (alternatives.slots.length === 0) {
+    // "none" says why (nothing before the horizon); an empty list otherwise held only the lost slot.
+    return alternatives.placement === "none" ? `${opening} ${slotsFound(alternatives)}` : `${opening} Would you like me to look for another time?`;
+  }
   return `${opening} I can offer ${alternatives.offer}. Would one of those work?`;
 }
 
