@@ -3,10 +3,10 @@
  * reasons, no sentences) becomes a sentence here, with the sentences of one outcome side by side. A
  * change of wording, or a translation, touches this file only.
  *
- * Not yet here: the slot engine's own sentences (`shared/availability/`: offers, hours, notice) and
- * the time reader's questions (`shared/time/parse.ts`); see docs/ARCHITECTURE.md.
+ * Not yet here: the slot engine's own sentences (`shared/availability/`: offers, hours, notice); see
+ * docs/ARCHITECTURE.md.
  */
-import type { Temporal } from "@js-temporal/polyfill";
+import { Temporal } from "@js-temporal/polyfill";
 import { spokenMinutes } from "../availability/business-hours.ts";
 import type { SlotSearchResult } from "../availability/index.ts";
 import type { BookingOutcome, SlotProblem } from "../booking/book.ts";
@@ -14,7 +14,7 @@ import type { CalendarProblem } from "../booking/calendars.ts";
 import type { HoldFailure } from "../booking/hold.ts";
 import type { ChangeProblem } from "../booking/manage.ts";
 import type { Claim } from "../store/ledger.ts";
-import { spokenDateTime } from "../time/index.ts";
+import { ordinal, spokenDate, spokenDateTime, spokenTime, weekdayName, zoneSpeech, type Assumption, type TimeQuestion } from "../time/index.ts";
 
 /** "a", "a and b", "a, b and c". */
 export function listOf(items: readonly string[], conjunction = "and"): string {
@@ -80,6 +80,114 @@ export const QUESTIONS = {
   /** REST: slot_time read as a range. */
   restOneStartTime: "slot_time must be one start time, not a range.",
 } as const;
+
+// --- What the caller said about time (shared/time/parse.ts) -------------------------------------------
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** Where and when the caller is: their zone and "now", for "today", "tomorrow", "on Friday, ...". */
+export interface CallerClock {
+  now: Temporal.Instant;
+  callerZone: string;
+}
+
+function dayPhrase(date: Temporal.PlainDate, clock: CallerClock): string {
+  const spoken = spokenDate(date, clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate());
+  return spoken === "today" || spoken === "tomorrow" ? spoken : `on ${spoken}`;
+}
+
+/** "3 in the afternoon", "10:30 in the morning", "noon", "midnight". */
+function clockWords(hour24: number, minute: number): string {
+  const hour12 = hour24 % 12 === 0 ? 12 : hour24 % 12;
+  if (hour12 === 12 && minute === 0) return hour24 === 12 ? "noon" : "midnight";
+  const clock = minute === 0 ? `${hour12}` : `${hour12}:${String(minute).padStart(2, "0")}`;
+  if (hour24 < 12) return `${clock} in the morning`;
+  if (hour24 < 17) return `${clock} in the afternoon`;
+  return `${clock} in the evening`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The question asked back for a time that could not be read as said: each reason of `TimeQuestion`
+ * and its sentence, side by side.
+ *
+ * @example
+ * timeQuestion({ reason: "impossible-date", month: 2, day: 30, year: 2026, yearSaid: false }, clock);
+ * // "February only has 28 days in 2026, so there's no February 30th. Which day did you mean?"
+ */
+export function timeQuestion(question: TimeQuestion, clock: CallerClock): string {
+  switch (question.reason) {
+    case "no-time":
+      return question.hour === undefined
+        ? `I didn't catch a day or time in "${question.said}". What day and time would you like?`
+        : `On which day would you like ${spokenTime({ hour: question.hour, minute: 0 })}?`;
+    case "unclear-words":
+      return question.unclear === question.said
+        ? `I couldn't be sure of the day and time in "${question.said}". Could you say it another way?`
+        : `I didn't follow "${question.unclear}" in "${question.said}". Could you tell me the day and time again?`;
+    case "impossible-time":
+      if (question.clock !== undefined) return `There's no such time as "${question.clock}". What time did you mean?`;
+      if (question.number !== undefined) return `${question.number} isn't a time of day I can book. What day and time would you like?`;
+      return `I didn't follow the times in "${question.said}". What day and time would you like?`;
+    case "impossible-date": {
+      const month = MONTHS[question.month - 1]!;
+      const days = Temporal.PlainDate.from({ year: question.year, month: question.month, day: 1 }).daysInMonth;
+      return `${month} only has ${days} days${question.month === 2 ? ` in ${question.year}` : ""}, so there's no ${month} ${ordinal(question.day)}. Which day did you mean?`;
+    }
+    case "weekday-mismatch": {
+      const date = question.date;
+      return `${MONTHS[date.month - 1]} ${ordinal(date.day)} is a ${weekdayName(date.dayOfWeek)}, not a ${weekdayName(question.saidWeekday)}. Did you mean ${weekdayName(date.dayOfWeek)} the ${ordinal(date.day)}, or another day?`;
+    }
+    case "am-or-pm": {
+      const [first, second] = question.hours.map((hour) => clockWords(hour, question.minute));
+      if (question.askDay) return `Did you mean ${first} or ${second}, and on which day?`;
+      return `Did you mean ${first} or ${second}${question.day ? ` ${dayPhrase(question.day, clock)}` : ""}?`;
+    }
+    case "outside-hours": {
+      const [first, second] = question.hours.map((hour) => clockWords(hour, question.minute));
+      const day = dayPhrase(question.businessDate, clock);
+      return question.businessHours === "closed"
+        ? `We're closed ${day}. What other day would suit you?`
+        : `We're open ${question.businessHours} ${question.businessZoneName} ${day}, so neither ${first} nor ${second} works. What time would suit you?`;
+    }
+    case "skipped-by-dst":
+      return `${capitalise(spokenTime(question.wall))} doesn't exist ${dayPhrase(question.wall.toPlainDate(), clock)}: the clocks go forward an hour that night. Did you mean ${spokenTime(question.later)}?`;
+    case "repeated-by-dst": {
+      const said = spokenTime(question.wall);
+      return `${capitalise(said)} happens twice ${dayPhrase(question.wall.toPlainDate(), clock)}, because the clocks go back an hour that night. Do you mean the first ${said}, or the second one an hour later?`;
+    }
+    case "in-the-past":
+      return question.at === undefined
+        ? QUESTIONS.timePassed
+        : `${capitalise(spokenDateTime(question.at, clock.callerZone, clock.now))} has already passed. What day and time would you like?`;
+  }
+}
+
+/** Where the caller's zone came from, when they did not say it. */
+export type ZoneAssumption = { kind: "from-number"; zone: string } | { kind: "business"; zone: string; asked: boolean };
+
+/**
+ * What a reading took for granted, said in a few words before the answer: "I'm assuming 3pm, next Friday is
+ * Friday, January 30th and Eastern time." Empty when nothing was assumed.
+ *
+ * @example
+ * assumptionsSaid([{ kind: "meridiem", meridiem: "pm", hour: 15, minute: 0 }], { kind: "from-number", zone: "America/New_York" }, clock);
+ * // "I'm assuming 3pm and Eastern time. "
+ */
+export function assumptionsSaid(assumptions: readonly Assumption[], zone: ZoneAssumption | undefined, clock: CallerClock): string {
+  const parts: string[] = [];
+  for (const assumption of assumptions) {
+    if (assumption.kind === "meridiem") parts.push(spokenTime(assumption));
+    else parts.push(`${assumption.words} is ${spokenDate(assumption.date, clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate())}`);
+  }
+  if (zone !== undefined) parts.push(zoneSpeech(zone.zone).name);
+  if (parts.length === 0) return "";
+  const ask = zone?.kind === "business" && zone.asked ? " If you're in another time zone, tell me which." : "";
+  return `I'm assuming ${listOf(parts)}.${ask} `;
+}
 
 // --- Offering slots -------------------------------------------------------------------------------------
 
