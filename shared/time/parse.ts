@@ -170,6 +170,12 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   }
   if (leftover.length > 0) return quotable({ kind: "question", reason: "unclear-words", said, unclear: leftover.join(" ") });
 
+  // chrono sometimes takes words into a result and drops what they say ("morning on friday" read as
+  // this morning): a weekday, month or number in a result's text must show in what it read.
+  for (const result of results) {
+    const dropped = droppedWord(result);
+    if (dropped) return quotable({ kind: "question", reason: "unclear-words", said, unclear: dropped });
+  }
   const merged = mergeResults(results, found, reading, today);
   if ("kind" in merged) return quotable(merged);
   return readingOf(merged, reading, today);
@@ -331,6 +337,19 @@ function isTimeWord(word: string): boolean {
   return /\d|day|week|month|year|morning|noon|night|evening|afternoon|tonight|today|tomorrow|am|pm|hour|minute|quarter|half|past|early|late|before|after|until|till|next|last|weekend|christmas|eve|o'clock|lunch|breakfast|dinner/.test(word) || new RegExp(`^(${WD}|${MONTH})$`).test(word);
 }
 
+/** A word chrono took into a result without reading it, or undefined. */
+function droppedWord(result: chrono.ParsedResult): string | undefined {
+  const c = result.start;
+  const dated = c.isCertain("day") || c.isCertain("weekday");
+  for (const word of result.text.split(/\s+/)) {
+    if (new RegExp(`^(${WD})$`).test(word) && !dated) return word;
+    if (new RegExp(`^(${MONTH})$`).test(word) && !c.isCertain("month")) return word;
+    if (/^(today|tomorrow|tonight)$/.test(word) && !c.isCertain("day")) return word;
+    if (/^\d/.test(word) && !(c.isCertain("hour") || c.isCertain("day") || c.isCertain("month") || c.isCertain("year") || result.tags().has("result/relativeDate"))) return word;
+  }
+  return undefined;
+}
+
 /** The words of `text` that no chrono result took, less the ones that say nothing. */
 function wordsLeft(text: string, results: chrono.ParsedResult[]): string[] {
   let left = text;
@@ -365,11 +384,14 @@ function mergeResults(results: chrono.ParsedResult[], found: Extract<Found, { ki
   if (datesOf[0] !== undefined) {
     if (merged.date !== undefined && !merged.date.equals(datesOf[0])) return unclear(dated[0]!.text);
     const start = dated[0]!.start;
-    // chrono's "this weekend" is Saturday alone; and "next week" is the week, not its Monday.
-    if (merged.date === undefined && /\b(this|next|following) week\b/.test(dated[0]!.text) && !start.isCertain("weekday")) {
-      const date = datesOf[0];
-      merged.date = date.subtract({ days: date.dayOfWeek - 1 });
-      merged.days = 7;
+    // A month without a day ("February", "next month") is the month, not its first or today's date;
+    // "in 3 months" keeps the day.
+    const monthOnly = start.isCertain("month") && !start.isCertain("day") && !start.isCertain("weekday") && !/^in /.test(dated[0]!.text);
+    if (merged.date === undefined && monthOnly) {
+      if (results.some((r) => r.start.isCertain("hour"))) return unclear(dated[0]!.text);
+      const first = datesOf[0].with({ day: 1 });
+      merged.date = first;
+      merged.days = first.daysInMonth;
     } else merged.date ??= datesOf[0];
     const nextWeekday = new RegExp(`\\bnext (${WD})\\b`).exec(dated[0]!.text);
     if (nextWeekday) merged.assumptions.push({ kind: "day", date: datesOf[0], words: nextWeekday[0] });

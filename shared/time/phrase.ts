@@ -55,8 +55,13 @@ export function plainPhrase(said: string): PlainPhrase {
     .trim();
   // "instead" and "then" close a correction without changing it: "Thursday instead".
   text = text.replace(/\b(?:instead|please)\b/g, " ");
-  const zone = zoneNamedIn(text);
-  if (zone) text = `${text.slice(0, zone.index)} ${text.slice(zone.index + zone.length)}`;
+  let zone = zoneNamedIn(text);
+  if (zone) text = `${text.slice(0, zone.index)} ${text.slice(zone.index + zone.length)}`.trim();
+  // "3pm Eastern, I mean Central": the correction is the zone alone; the time stands.
+  if (didCorrect && zone && text === "" && before.trim() !== "") {
+    const earlier = plainPhrase(before);
+    return { ...earlier, zone: zone.zone, zoneWords: zone.words, corrected: true, before };
+  }
   text = spokenNumbers(text).replace(/\s+/g, " ").trim();
   return { text, zone: zone?.zone, zoneWords: zone?.words, corrected: didCorrect, before: didCorrect ? before : "" };
 }
@@ -96,6 +101,10 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(?:at )?(?:around|about|like|roughly|approximately|say) (\d{1,2}(?::\d\d)?(?: ?[ap]m)?)(?!\S)/g, "at $1");
   text = text.replace(/(^|\s)(?!the )(\S+ )?day after tomorrow\b/g, (whole, lead: string, before: string | undefined) => (before === "the " ? whole : `${lead}${before ?? ""}the day after tomorrow`));
   text = text.replace(/\bbetween (\S+) and (\S+)/g, "from $1 to $2");
+  text = text.replace(/\b(\d{1,2}(?::\d\d)?(?: ?[ap]m)?) ?-?ish\b|\b(noon)ish\b/g, (_m, clock: string | undefined, noon: string | undefined) => `around ${clock ?? noon}`);
+  text = text.replace(/\b(?:in )?(?:the )?(morning|afternoon|evening|night) (?:on|of) (the \d{1,2}th|\w+day|tomorrow)\b/g, "$2 $1");
+  text = text.replace(/\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}th) (\d{1,2}(?::\d\d)?)(?![\d:]| ?[ap]m|th| (?:o'?clock|in the|at night|a m|p m))/g, "$1 at $2");
+  text = text.replace(/^(?:at )?(\d{1,2}(?::\d\d)?) (today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|on)\b/g, "at $1 $2");
   text = text.replace(/\b(tues?|weds?|thu|thur|thurs|fri)\b/g, (word) => ({ tue: "tuesday", tues: "tuesday", wed: "wednesday", weds: "wednesday", thu: "thursday", thur: "thursday", thurs: "thursday", fri: "friday" })[word] ?? word);
   text = text.replace(/\b(\d{1,2}) oh (\d)\b/g, "$1:0$2");
   text = text.replace(/\b(\d{1,2}) hundred(?: hours)?\b/g, "$1:00");
@@ -105,9 +114,12 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(\d{1,2}) (?:minutes )?(?:past|after) (\d{1,2})\b(?!:)/g, (whole, minutes: string, hour: string) =>
     Number(minutes) <= 30 && Number(hour) <= 12 ? `${hour}:${minutes.padStart(2, "0")}` : whole,
   );
-  text = text.replace(/(^|\s)(\S+ )?(5|10|20|25) (?:minutes )?(?:to|till|til|of|before) (\d{1,2})\b(?!:)/g, (whole, lead: string, before: string | undefined, minutes: string, hour: string) =>
-    /^(from|between|and) $/.test(before ?? "") || Number(hour) > 12 ? whole : `${lead}${before ?? ""}${previousHour(Number(hour))}:${60 - Number(minutes)}`,
+  // "twenty to five" is 4:40; "ten to six" may be 5:50 or a range from 10 to 6, so only minutes that
+  // are no hour (20, 25) or said as minutes are read as a clock; the others are left to be asked.
+  text = text.replace(/(^|\s)(\S+ )?(?:(20|25)|(\d{1,2}) minutes) (?:to|till|til|of|before) (\d{1,2})\b(?!:)/g, (whole, lead: string, before: string | undefined, tens: string | undefined, said: string | undefined, hour: string) =>
+    /^(from|between|and) $/.test(before ?? "") || Number(hour) > 12 || Number(tens ?? said) >= 60 ? whole : `${lead}${before ?? ""}${previousHour(Number(hour))}:${String(60 - Number(tens ?? said)).padStart(2, "0")}`,
   );
+
   // "3 30 pm", "10 15", "ten thirty": an hour and minutes said apart.
   text = text.replace(new RegExp(`(^|\\s)(?!(?:${MONTH_WORDS}) )(\\S+ )?(\\d{1,2}) ([0-5]\\d)\\b(?![:/]|th)`, "g"), (whole, lead: string, before: string | undefined, hour: string, minutes: string) =>
     Number(hour) <= 12 && !new RegExp(`^(${MONTH_WORDS}|the) $`).test(before ?? "") ? `${lead}${before ?? ""}${hour}:${minutes}` : whole,

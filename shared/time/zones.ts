@@ -212,7 +212,7 @@ export interface ZoneInPhrase {
 /** Aliases too short or too common to be a zone unless "time" follows or a clock time comes just before. */
 const SHORT_ALIASES = new Set(["la", "dc", "az", "et", "ct", "mt", "pt", "z", "utc", "gmt", "ohio", "georgia", "virginia"]);
 /** IANA city names that are also words callers use about dates. */
-const NOT_CITIES = new Set(["christmas", "easter", "center", "reunion", "norfolk", "paris"]);
+const NOT_CITIES = new Set(["christmas", "easter", "center", "reunion", "norfolk"]);
 let aliasPattern: RegExp | undefined;
 
 /**
