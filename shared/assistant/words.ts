@@ -169,6 +169,13 @@ export function timeQuestion(question: TimeQuestion, clock: CallerClock): string
 /** Where the caller's zone came from, when they did not say it. */
 export type ZoneAssumption = { kind: "from-number"; zone: string } | { kind: "business"; zone: string; asked: boolean };
 
+const ZONE_QUESTION = " If you're in another time zone, tell me which.";
+
+/** After a confirmation: the caller's zone asked once, when their number did not tell it. */
+export function zoneQuestionAfter(zone: ZoneAssumption | undefined): string {
+  return zone?.kind === "business" && zone.asked ? ZONE_QUESTION : "";
+}
+
 /**
  * What a reading took for granted, said in a few words before the answer: "I'm assuming 3pm, next Friday is
  * Friday, January 30th and Eastern time." Empty when nothing was assumed.
@@ -183,10 +190,10 @@ export function assumptionsSaid(assumptions: readonly Assumption[], zone: ZoneAs
     if (assumption.kind === "meridiem") parts.push(spokenTime(assumption));
     else parts.push(`${assumption.words} is ${spokenDate(assumption.date, clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate())}`);
   }
-  if (zone !== undefined) parts.push(zoneSpeech(zone.zone).name);
+  // The business's zone taken for want of any other is named in the answer itself ("3pm Arizona time").
+  if (zone !== undefined && (zone.kind === "from-number" || zone.asked)) parts.push(zoneSpeech(zone.zone).name);
   if (parts.length === 0) return "";
-  const ask = zone?.kind === "business" && zone.asked ? " If you're in another time zone, tell me which." : "";
-  return `I'm assuming ${listOf(parts)}.${ask} `;
+  return `I'm assuming ${listOf(parts)}.${zoneQuestionAfter(zone)} `;
 }
 
 // --- Offering slots -------------------------------------------------------------------------------------

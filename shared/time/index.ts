@@ -7,3 +7,4 @@ export { ordinal, spokenDate, spokenDateTime, spokenTime, weekdayName, type Spok
 export { parseCallerTime, searchWindowOf, type Assumption, type CallerTime, type CallerTimeContext, type QuestionReason, type TimeQuestion } from "./parse.ts";
 export { zoneOffsets, zoneTransitions, type ZoneOffsets } from "./offsets.ts";
 export { isWithinBusinessHours, minutesOfDay, openingMinutesOn, spokenBusinessHours, WEEKDAYS, type OpeningHours, type OpeningHoursIn, type OpeningMinutes, type Weekday } from "./opening-hours.ts";
+export { zoneOfNumber } from "./phone-zones.ts";
