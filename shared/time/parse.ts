@@ -12,8 +12,9 @@
 import { Temporal } from "@js-temporal/polyfill";
 import * as chrono from "chrono-node";
 import { HOLIDAY_NAMES, holidayDate } from "./holidays.ts";
-import { isWithinBusinessHours, spokenBusinessHours, type OpeningHoursIn } from "./opening-hours.ts";
+import { isWithinBusinessHours, minutesOfDay, spokenBusinessHours, WEEKDAYS, type OpeningHoursIn } from "./opening-hours.ts";
 import { plainPhrase } from "./phrase.ts";
+import { wallClock } from "./wall.ts";
 import { zoneSpeech } from "./zones.ts";
 
 export interface CallerTimeContext {
@@ -149,7 +150,8 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   if (bare) return bareNumber(Number(bare[1]), said);
 
   // Days are the caller's ("tomorrow" is tomorrow where they are); clock times are on the zone named.
-  const today = context.now.toZonedDateTimeISO(context.callerZone).toPlainDate();
+  const callerNow = context.now.toZonedDateTimeISO(context.callerZone);
+  const today = callerNow.toPlainDate();
   const found = dateSaid(phrase.text, today);
   if (found?.kind === "question") return found;
   const rest = found?.rest ?? phrase.text;
@@ -162,7 +164,7 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
     return quotable({ kind: "question", reason: "unclear-words", said, unclear: phrase.text });
   }
 
-  const results = hasTimeWords(rest) ? chrono.parse(rest, { instant: new Date(context.now.epochMilliseconds), timezone: context.now.toZonedDateTimeISO(context.callerZone).offsetNanoseconds / 60_000_000_000 }, { forwardDate: true }) : [];
+  const results = hasTimeWords(rest) ? chrono.parse(rest, { instant: new Date(context.now.epochMilliseconds), timezone: callerNow.offsetNanoseconds / 60_000_000_000 }, { forwardDate: true }) : [];
   const leftover = wordsLeft(rest, results);
   if (found === undefined && results.length === 0) {
     if (leftover.length > 0 && leftover.some(isTimeWord)) return quotable({ kind: "question", reason: "unclear-words", said, unclear: leftover.join(" ") });
@@ -178,7 +180,7 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   }
   const merged = mergeResults(results, found, reading, today);
   if ("kind" in merged) return quotable(merged);
-  return readingOf(merged, reading, today);
+  return readingOf(merged, reading, today, readZone === context.callerZone ? callerNow : undefined);
 }
 
 /** Unclear words are quoted back only as the caller said them; else the whole phrase is. */
@@ -434,9 +436,9 @@ function dateOf(c: chrono.ParsedComponents, today: Temporal.PlainDate): Temporal
 }
 
 /** A merged reading placed on the clock: a point, a window or a question. */
-function readingOf(merged: Merged, reading: Reading, today: Temporal.PlainDate): CallerTime {
+function readingOf(merged: Merged, reading: Reading, today: Temporal.PlainDate, nowInZone?: Temporal.ZonedDateTime): CallerTime {
   const zone = reading.readZone;
-  const nowLocal = reading.now.toZonedDateTimeISO(zone);
+  const nowLocal = nowInZone ?? reading.now.toZonedDateTimeISO(zone);
   const date = merged.date ?? today;
   const dateSaid = merged.date !== undefined;
 
@@ -463,7 +465,7 @@ function readingOf(merged: Merged, reading: Reading, today: Temporal.PlainDate):
     const assumptions = [...merged.assumptions];
     if (readings.length > 1) {
       const calendar = reading.calendar;
-      const open = calendar === undefined ? readings : readings.filter((r) => isWithinBusinessHours(calendar, r.instant));
+      const open = calendar === undefined ? readings : readings.filter((r) => openAt(calendar, r.instant));
       if (open.length !== 1) return meridiemQuestion(minute, readings, open.length === 0 && calendar !== undefined, reading);
       chosen = open[0]!;
       assumptions.push({ kind: "meridiem", meridiem: chosen.wall.hour < 12 ? "am" : "pm", hour: chosen.wall.hour, minute: chosen.wall.minute });
@@ -519,7 +521,46 @@ interface WallReading {
 function zoned(date: Temporal.PlainDate, hour: number, minute: number, zone: string): WallReading {
   const day = hour >= 24 ? date.add({ days: 1 }) : date;
   const wall = day.toPlainDateTime({ hour: hour % 24, minute });
+  // Away from a DST change the offset is one number: arithmetic instead of the polyfill's slow path.
+  const wallMs = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
+  const offset = steadyOffsetMs(zone, wallMs);
+  if (offset !== undefined) return { wall, instant: Temporal.Instant.fromEpochMilliseconds(wallMs - offset) };
   return { wall, instant: wall.toZonedDateTime(zone, { disambiguation: "compatible" }).toInstant() };
+}
+
+/** Whether the business is open at an instant: `isWithinBusinessHours`, by arithmetic away from DST changes. */
+function openAt(calendar: OpeningHoursIn, instant: Temporal.Instant): boolean {
+  const ms = instant.epochMilliseconds;
+  const offset = steadyOffsetMs(calendar.timeZone, ms);
+  if (offset === undefined) return isWithinBusinessHours(calendar, instant);
+  const local = wallClock(ms + offset);
+  const minute = local.hour * 60 + local.minute;
+  const day = WEEKDAYS[local.dayOfWeek - 1];
+  return (day === undefined ? [] : (calendar.businessHours[day] ?? [])).some(([open, close]) => minute >= (minutesOfDay(open) ?? 0) && minute < (minutesOfDay(close) ?? 0));
+}
+
+/** Offsets at UTC midnights, by zone and day: the IANA data cannot change while the process runs. */
+const dayOffsets = new Map<string, number>();
+
+/**
+ * The zone's offset around an instant (within a day either side) when it is the same all that time,
+ * else undefined (a DST change is near: use Temporal).
+ */
+function steadyOffsetMs(zone: string, epochMs: number): number | undefined {
+  const day = Math.floor(epochMs / 86_400_000);
+  let offset: number | undefined;
+  for (let d = day - 1; d <= day + 2; d++) {
+    const key = `${zone}|${d}`;
+    let at = dayOffsets.get(key);
+    if (at === undefined) {
+      at = Temporal.Instant.fromEpochMilliseconds(d * 86_400_000).toZonedDateTimeISO(zone).offsetNanoseconds / 1_000_000;
+      if (dayOffsets.size > 20_000) dayOffsets.clear();
+      dayOffsets.set(key, at);
+    }
+    if (offset !== undefined && at !== offset) return undefined;
+    offset = at;
+  }
+  return offset;
 }
 
 function window(from: WallReading, to: WallReading, merged: Merged, reading: Reading): CallerTime {
@@ -576,6 +617,7 @@ function meridiemQuestion(minute: number, readings: WallReading[], neitherOpen: 
 
 /** A wall-clock time the clocks skip (spring forward) or show twice (fall back) is asked back. */
 function dstQuestion(wall: Temporal.PlainDateTime, zone: string, callerZone: string): CallerTime | undefined {
+  if (steadyOffsetMs(zone, Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute)) !== undefined) return undefined;
   const earlier = wall.toZonedDateTime(zone, { disambiguation: "earlier" });
   const later = wall.toZonedDateTime(zone, { disambiguation: "later" });
   if (!earlier.toPlainDateTime().equals(wall)) {

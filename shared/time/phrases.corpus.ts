@@ -8,6 +8,10 @@
  * which is 10am to 8pm in New York in January). An hour without am/pm is read as the one inside those
  * hours when only one is.
  */
+import { Temporal } from "@js-temporal/polyfill";
+import type { OpeningHoursIn } from "./opening-hours.ts";
+import { parseCallerTime, type CallerTime } from "./parse.ts";
+
 export type Expected =
   /** A point: "YYYY-MM-DDTHH:MM" on the caller's clock. */
   | string
@@ -382,3 +386,39 @@ const CATEGORIES: Record<string, Row[]> = {
 export const CORPUS: readonly CorpusEntry[] = Object.entries(CATEGORIES).flatMap(([category, rows]) =>
   rows.map(([say, expect, options]) => ({ category, say, expect, ...options })),
 );
+
+/** The corpus's "now" unless an entry says otherwise: Tuesday, January 20th 2026, 10am in New York. */
+export const CORPUS_NOW = "2026-01-20T15:00:00Z";
+
+/** The seed's calendar as plain data: Arizona, 8am to 6pm, Monday to Friday. */
+const WEEKDAY_HOURS = [["08:00", "18:00"]] as const;
+export const CORPUS_CALENDAR: OpeningHoursIn = {
+  timeZone: "America/Phoenix",
+  businessHours: { monday: WEEKDAY_HOURS, tuesday: WEEKDAY_HOURS, wednesday: WEEKDAY_HOURS, thursday: WEEKDAY_HOURS, friday: WEEKDAY_HOURS },
+};
+
+/** What an entry's phrase comes to, read as the tools read it. */
+export function corpusReading(entry: CorpusEntry): CallerTime {
+  return parseCallerTime(entry.say, {
+    now: Temporal.Instant.from(entry.now ?? CORPUS_NOW),
+    callerZone: entry.callerZone ?? "America/New_York",
+    calendar: { ...CORPUS_CALENDAR, timeZone: entry.businessZone ?? CORPUS_CALENDAR.timeZone },
+  });
+}
+
+const wall = (at: Temporal.ZonedDateTime) => at.toPlainDateTime().toString().slice(0, 16);
+
+/** A reading in the corpus's own terms, to compare with an entry's `expect`. */
+export function corpusAnswer(entry: CorpusEntry, result: CallerTime): Expected {
+  if (result.kind === "point") return wall(result.at);
+  if (result.kind === "window") return [wall(result.start), wall(result.end)];
+  return { ask: typeof entry.expect === "object" && "ask" in entry.expect && entry.expect.ask !== true ? result.reason : true };
+}
+
+/** How a reading compares: right, an ask-back where an answer was due, or wrong (the worst). */
+export function corpusVerdict(entry: CorpusEntry, result: CallerTime): "right" | "asked" | "wrong" {
+  const got = corpusAnswer(entry, result);
+  if (JSON.stringify(got) === JSON.stringify(entry.expect)) return "right";
+  const expectedAsk = typeof entry.expect === "object" && "ask" in entry.expect;
+  return result.kind === "question" && !expectedAsk ? "asked" : "wrong";
+}
