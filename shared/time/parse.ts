@@ -106,6 +106,9 @@ const WD = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tue
 const MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 /** Words that bound or blur a time; a phrase that keeps one after the dates read here is asked back. */
 const LIMIT_WORDS = /(?:^|\s)(before|after|by|until|till|til|through|thru|to the end|end|beginning|start|early|earlier|late|later|ago|except|not|couple|few|several|mid|middle|last|every|each|or|and|within|past|since|between|latest|earliest|soonest|sooner|asap)(?=\s|$)/;
+const HOLIDAY = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(?:(?:(?:(a|\\d) )?(days?)|(${WD})) (before|after) )?(?:the )?(${HOLIDAY_NAMES})(?=\\s|$)`);
+/** "ten to six" may be 5:50 or a range from 10 to 6: asked unless "from" or "between" says range. */
+const AMBIGUOUS_TO = /(?<!\b(?:from|between) )\b(?:5|10) (?:to|till|til|of|before) \d{1,2}(?!:|\d)/;
 /** Words that name a day, for telling a corrected time from a corrected day. */
 const DAY_WORDS = /\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend|\d{1,2}th|january|february|march|april|may|june|july|august|september|october|november|december)\b/;
 const MONTH = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec";
@@ -157,6 +160,8 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   const rest = found?.rest ?? phrase.text;
   // Words that bound or blur a time ("before 11", "by Friday", "a couple of days", "Monday through
   // Wednesday") change what is meant; chrono would read the time and drop them.
+  const ambiguous = AMBIGUOUS_TO.exec(rest);
+  if (ambiguous) return quotable({ kind: "question", reason: "unclear-words", said, unclear: ambiguous[0] });
   const limit = LIMIT_WORDS.exec(rest.replace(/\bthe day after tomorrow\b/g, ""));
   if (limit) return quotable({ kind: "question", reason: "unclear-words", said, unclear: limit[1]! });
   // A correction of only the time ("Friday at 2, no, 3pm") leaves unclear which day the new time is on.
@@ -216,11 +221,18 @@ type Found =
 function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   const cut = (match: RegExpExecArray) => `${text.slice(0, match.index)} ${text.slice(match.index + match[0].length)}`.replace(/\s+/g, " ").trim();
 
-  const holiday = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(?:(?:(a|\\d) )?(days?) (before|after) )?(?:the )?(${HOLIDAY_NAMES})(?=\\s|$)`).exec(text);
+  const holiday = HOLIDAY.exec(text);
   if (holiday) {
-    const shift = holiday[2] === undefined ? 0 : (holiday[1] === undefined || holiday[1] === "a" ? 1 : Number(holiday[1])) * (holiday[3] === "before" ? -1 : 1);
-    const date = holidayDate(holiday[4]!, shift, today);
-    if (date) return checkedWeekday({ kind: "date", date, rest: cut(holiday) });
+    const [, count, days, weekday, direction, name] = holiday;
+    const sign = direction === "before" ? -1 : 1;
+    const shift = days === undefined ? 0 : (count === undefined || count === "a" ? 1 : Number(count)) * sign;
+    let date = holidayDate(name!, shift, today);
+    // "the Monday after Thanksgiving": the first such weekday after (or before) the day.
+    if (date && weekday !== undefined) {
+      const step = ((weekdayNumber(weekday) - date.dayOfWeek) * sign + 7) % 7 || 7;
+      date = date.add({ days: step * sign });
+    }
+    if (date) return weekday === undefined ? checkedWeekday({ kind: "date", date, rest: cut(holiday) }) : { kind: "date", date, rest: cut(holiday) };
   }
 
   const from = new RegExp(`(?:^|\\s)(a|\\d) (weeks?|days?|fortnight) (?:from|after|on) (today|tomorrow|now|(?:this |next )?(?:${WD}))(?=\\s|$)`).exec(text);
@@ -381,7 +393,12 @@ function mergeResults(results: chrono.ParsedResult[], found: Extract<Found, { ki
   const dated = results.filter((r) => hasDateParts(r.start));
   const timed = results.filter((r) => r.start.isCertain("hour"));
   if (timed.length > 1) return unclear(timed.map((r) => r.text).join(" "));
-  const datesOf = dated.map((r) => dateOf(r.start, today));
+  // A weekday alone ("Friday", "this Friday") is the next one on or after today, whatever hour chrono
+  // imagined for it (it moved "Friday at 2" said on a Friday morning to next week, reading 2am).
+  const datesOf = dated.map((r) => {
+    const weekday = new RegExp(`^(?:on |this |this coming |coming )?(${WD})$`).exec(r.text.replace(/ at .*$/, "").trim());
+    return weekday && r.start.isCertain("weekday") && !r.start.isCertain("day") ? weekdayDate(weekday[1]!, today) : dateOf(r.start, today);
+  });
   if (new Set(datesOf.map(String)).size > 1) return unclear(dated.map((r) => r.text).join(" "));
   if (datesOf[0] !== undefined) {
     if (merged.date !== undefined && !merged.date.equals(datesOf[0])) return unclear(dated[0]!.text);
@@ -398,7 +415,7 @@ function mergeResults(results: chrono.ParsedResult[], found: Extract<Found, { ki
     const nextWeekday = new RegExp(`\\bnext (${WD})\\b`).exec(dated[0]!.text);
     if (nextWeekday) merged.assumptions.push({ kind: "day", date: datesOf[0], words: nextWeekday[0] });
     // "Tuesday" said on a Tuesday is read as today, and said so.
-    else if (start.isCertain("weekday") && datesOf[0].equals(today)) merged.assumptions.push({ kind: "day", date: today, words: dated[0]!.text });
+    else if (start.isCertain("weekday") && datesOf[0].equals(today)) merged.assumptions.push({ kind: "day", date: today, words: WEEKDAY_WORDS[today.dayOfWeek - 1]! });
   }
   const time = timed[0];
   // "Tomorrow at midnight": the night before tomorrow or the one after it? Callers mean both.
