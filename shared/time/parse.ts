@@ -105,7 +105,7 @@ const WEEKDAY_WORDS = ["monday", "tuesday", "wednesday", "thursday", "friday", "
 const WD = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun";
 const MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 /** Words that bound or blur a time; a phrase that keeps one after the dates read here is asked back. */
-const LIMIT_WORDS = /(?:^|\s)(before|after|by|until|till|til|through|thru|to the end|end|beginning|start|early|earlier|late|later|ago|except|not|couple|few|several|mid|middle|last|every|each|or|and|within|past|since|between|latest|earliest|soonest|sooner|asap)(?=\s|$)/;
+const LIMIT_WORDS = /(?:^|\s)(before|after|by|until|till|til|through|thru|to the end|end|beginning|start|early|earlier|late|later|ago|except|not|but|couple|few|several|mid|middle|last|every|each|or|and|within|past|since|between|latest|earliest|soonest|sooner|asap|onwards|onward|on or after|or later|or earlier)(?=\s|$)/;
 const HOLIDAY = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(?:(?:(?:(a|\\d) )?(days?)|(${WD})) (before|after) )?(?:the )?(${HOLIDAY_NAMES})(?=\\s|$)`);
 /** "ten to six" may be 5:50 or a range from 10 to 6: asked unless "from" or "between" says range. */
 const AMBIGUOUS_TO = /(?<!\b(?:from|between) )\b(?:5|10) (?:to|till|til|of|before) \d{1,2}(?!:|\d)/;
@@ -125,7 +125,10 @@ const FILLER = new Set(
     "there this book booking booked schedule scheduled make reserve appointment appointments appt slot slots visit " +
     "something anything sometime anytime time please thanks thank so well just then um uh er hmm okay ok yes yeah yep sure " +
     "good great fine works work working best better if possible available availability free open see check come coming " +
-    "go going try how what what's whats when any with one for up in-person call me myself somewhere"
+    "go going try how what what's whats when any with one for up in-person call me myself somewhere " +
+    "was were been thinking thought wondering hoping hope how's hows chance there's theres i've ive got suit suits " +
+    "suitable convenient doable meeting consultation session checkup check-up cleaning haircut fit squeeze that'd thatd " +
+    "hey hi hello oh alright right perfect lovely"
   ).split(" "),
 );
 
@@ -162,6 +165,9 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   // Wednesday") change what is meant; chrono would read the time and drop them.
   const ambiguous = AMBIGUOUS_TO.exec(rest);
   if (ambiguous) return quotable({ kind: "question", reason: "unclear-words", said, unclear: ambiguous[0] });
+  // "from 2pm" alone is a lower bound, not a time; "this time next week" refers to a clock not said.
+  const vague = /(?:^|\s)((?:this|that|same|usual) time|(?:in |within )?the next (?:hour|few|couple|\d+)|from (?!now\b|today\b|tomorrow\b)(?![^]*\bto\b)\S+)/.exec(rest);
+  if (vague) return quotable({ kind: "question", reason: "unclear-words", said, unclear: vague[1]! });
   const limit = LIMIT_WORDS.exec(rest.replace(/\bthe day after tomorrow\b/g, ""));
   if (limit) return quotable({ kind: "question", reason: "unclear-words", said, unclear: limit[1]! });
   // A correction of only the time ("Friday at 2, no, 3pm") leaves unclear which day the new time is on.

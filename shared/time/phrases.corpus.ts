@@ -69,6 +69,8 @@ const CATEGORIES: Record<string, Row[]> = {
     ["tomorrow at 4ish", "2026-01-21T16:00"],
   ],
   weekdays: [
+    ["I was thinking next Wednesday around 11", "2026-01-28T11:00"],
+    ["do you have anything Thursday at 3?", "2026-01-22T15:00"],
     ["Friday at 2", "2026-01-30T14:00", { now: "2026-01-30T15:00:00Z" }],
     ["Friday at 9am", ask("in-the-past"), { now: "2026-01-30T15:00:00Z" }],
     ["next Friday at 2", "2026-02-06T14:00", { now: "2026-01-30T15:00:00Z" }],
@@ -233,6 +235,11 @@ const CATEGORIES: Record<string, Row[]> = {
     ["Monday evening at 7", "2026-01-26T19:00"],
   ],
   ranges: [
+    ["from 2pm Monday", ASK],
+    ["Monday 2pm or later", ASK],
+    ["in the next hour", ASK],
+    ["this time next week", ASK],
+    ["same time tomorrow", ASK],
     ["February", ["2026-02-01T00:00", "2026-03-01T00:00"]],
     ["next month", ["2026-02-01T00:00", "2026-03-01T00:00"]],
     ["February at 2pm", ASK],
