@@ -7,7 +7,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CALENDAR_SETTINGS } from "../availability/settings.ts";
 import { parseCallerTime, type CallerTime, type CallerTimeContext } from "../time/parse.ts";
-import { timeQuestion } from "./words.ts";
+import { assumptionsSaid, timeQuestion } from "./words.ts";
 
 const PHOENIX = "America/Phoenix";
 const NEW_YORK = "America/New_York";
@@ -83,3 +83,34 @@ describe("parseCallerTime: questions instead of guesses", () => {
   });
 });
 
+
+describe("the new questions and the assumptions, as the caller hears them", () => {
+  const ny: CallerTimeContext = { ...context, callerZone: NEW_YORK };
+
+  it("says what is wrong with an impossible date or a weekday that is not the date's", () => {
+    expect(question(parseCallerTime("the 30th of February", ny), ny).message).toBe(
+      "February only has 28 days in 2026, so there's no February 30th. Which day did you mean?",
+    );
+    expect(question(parseCallerTime("Monday the 19th at 2", ny), ny).message).toBe(
+      "February 19th is a Thursday, not a Monday. Did you mean Thursday the 19th, or another day?",
+    );
+  });
+
+  it("names the words it did not follow, quoting only what the caller said", () => {
+    expect(question(parseCallerTime("Friday after lunch", ny), ny).message).toBe(
+      'I didn\'t follow "after" in "Friday after lunch". Could you tell me the day and time again?',
+    );
+  });
+
+  it("says the am/pm and the day it assumed, and the zone taken from the number", () => {
+    const read = parseCallerTime("next Friday at 2", ny);
+    if (read.kind !== "point") throw new Error(`expected a point, got ${JSON.stringify(read)}`);
+    expect(assumptionsSaid(read.assumptions, { kind: "from-number", zone: NEW_YORK }, ny)).toBe(
+      "I'm assuming 2pm, next friday as Friday, January 30th and Eastern time. ",
+    );
+    expect(assumptionsSaid([], { kind: "business", zone: PHOENIX, asked: true }, ny)).toBe(
+      "I'm assuming Arizona time. If you're in another time zone, tell me which. ",
+    );
+    expect(assumptionsSaid([], { kind: "business", zone: PHOENIX, asked: false }, ny)).toBe("");
+  });
+});

@@ -177,7 +177,7 @@ export function zoneQuestionAfter(zone: ZoneAssumption | undefined): string {
 }
 
 /**
- * What a reading took for granted, said in a few words before the answer: "I'm assuming 3pm, next Friday is
+ * What a reading took for granted, said in a few words before the answer: "I'm assuming 3pm, next friday as
  * Friday, January 30th and Eastern time." Empty when nothing was assumed.
  *
  * @example
@@ -186,10 +186,9 @@ export function zoneQuestionAfter(zone: ZoneAssumption | undefined): string {
  */
 export function assumptionsSaid(assumptions: readonly Assumption[], zone: ZoneAssumption | undefined, clock: CallerClock): string {
   const parts: string[] = [];
-  for (const assumption of assumptions) {
-    if (assumption.kind === "meridiem") parts.push(spokenTime(assumption));
-    else parts.push(`${assumption.words} is ${spokenDate(assumption.date, clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate())}`);
-  }
+  const today = clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate();
+  for (const assumption of assumptions) if (assumption.kind === "meridiem") parts.push(spokenTime(assumption));
+  for (const assumption of assumptions) if (assumption.kind === "day") parts.push(`${assumption.words} as ${spokenDate(assumption.date, today)}`);
   // The business's zone taken for want of any other is named in the answer itself ("3pm Arizona time").
   if (zone !== undefined && (zone.kind === "from-number" || zone.asked)) parts.push(zoneSpeech(zone.zone).name);
   if (parts.length === 0) return "";

@@ -13,7 +13,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import * as chrono from "chrono-node";
 import { HOLIDAY_NAMES, holidayDate } from "./holidays.ts";
 import { isWithinBusinessHours, minutesOfDay, spokenBusinessHours, WEEKDAYS, type OpeningHoursIn } from "./opening-hours.ts";
-import { plainPhrase } from "./phrase.ts";
+import { plainPhrase, type PlainPhrase } from "./phrase.ts";
 import { wallClock } from "./wall.ts";
 import { zoneSpeech } from "./zones.ts";
 
@@ -109,9 +109,22 @@ const LIMIT_WORDS = /(?:^|\s)(before|after|by|until|till|til|through|thru|to the
 const HOLIDAY = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(?:(?:(?:(a|\\d) )?(days?)|(${WD})) (before|after) )?(?:the )?(${HOLIDAY_NAMES})(?=\\s|$)`);
 /** "ten to six" may be 5:50 or a range from 10 to 6: asked unless "from" or "between" says range. */
 const AMBIGUOUS_TO = /(?<!\b(?:from|between) )\b(?:5|10) (?:to|till|til|of|before) \d{1,2}(?!:|\d)/;
+/** A lower bound ("from 2pm" without "to"), a next-few, or a clock borrowed from elsewhere ("same time"). */
+const VAGUE = /(?:^|\s)((?:this|that|same|usual) time|(?:in |within )?the next (?:hour|few|couple|\d+)|from (?!now\b|today\b|tomorrow\b)(?![^]*\bto\b)\S+)/;
 /** Words that name a day, for telling a corrected time from a corrected day. */
 const DAY_WORDS = /\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend|\d{1,2}th|january|february|march|april|may|june|july|august|september|october|november|december)\b/;
 const MONTH = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec";
+/** The patterns of the dates read here (built once). */
+const FROM_DAY = new RegExp(`(?:^|\\s)(a|\\d) (weeks?|days?|fortnight) (?:from|after|on) (today|tomorrow|now|(?:this |next )?(?:${WD}))(?=\\s|$)`);
+const AFTER_NEXT = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(${WD}) after next(?=\\s|$)`);
+const DAY_MONTH = new RegExp(`(?:^|\\s)(?:on )?(?:(${WD}) )?(?:the )?(\\d{1,2})(?:th)? (?:of )?(${MONTH})(?: (\\d{4}))?(?=\\s|$)`);
+const MONTH_DAY = new RegExp(`(?:^|\\s)(?:on )?(?:(${WD}) )?(${MONTH}) (?:the )?(\\d{1,2})(?:th)?(?: (\\d{4}))?(?=\\s|$)`);
+const ORDINAL = new RegExp(`(?:^|\\s)(?:on )?(?:(${WD}) )?(?:the )?(\\d{1,2})th(?: (?:of )?(this|next) month)?(?=\\s|$)`);
+const WEEKDAY_ELSEWHERE = new RegExp(`(?:^|\\s)(?:on )?(?:a |this )?(${WD})(?=\\s|$)`);
+const WEEKDAY_WORD = new RegExp(`^(${WD})$`);
+const MONTH_WORD = new RegExp(`^(${MONTH})$`);
+const WEEKDAY_ALONE = new RegExp(`^(?:on |this |this coming |coming )?(${WD})$`);
+const NEXT_WEEKDAY = new RegExp(`\\bnext (${WD})\\b`);
 
 /**
  * Words that say nothing about when: left over after reading, they are let go. Any other word left
@@ -161,19 +174,8 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   const found = dateSaid(phrase.text, today);
   if (found?.kind === "question") return found;
   const rest = found?.rest ?? phrase.text;
-  // Words that bound or blur a time ("before 11", "by Friday", "a couple of days", "Monday through
-  // Wednesday") change what is meant; chrono would read the time and drop them.
-  const ambiguous = AMBIGUOUS_TO.exec(rest);
-  if (ambiguous) return quotable({ kind: "question", reason: "unclear-words", said, unclear: ambiguous[0] });
-  // "from 2pm" alone is a lower bound, not a time; "this time next week" refers to a clock not said.
-  const vague = /(?:^|\s)((?:this|that|same|usual) time|(?:in |within )?the next (?:hour|few|couple|\d+)|from (?!now\b|today\b|tomorrow\b)(?![^]*\bto\b)\S+)/.exec(rest);
-  if (vague) return quotable({ kind: "question", reason: "unclear-words", said, unclear: vague[1]! });
-  const limit = LIMIT_WORDS.exec(rest.replace(/\bthe day after tomorrow\b/g, ""));
-  if (limit) return quotable({ kind: "question", reason: "unclear-words", said, unclear: limit[1]! });
-  // A correction of only the time ("Friday at 2, no, 3pm") leaves unclear which day the new time is on.
-  if (phrase.corrected && hasTimeWords(phrase.before) && !DAY_WORDS.test(phrase.text) && !found) {
-    return quotable({ kind: "question", reason: "unclear-words", said, unclear: phrase.text });
-  }
+  const blurred = blurredWords(rest, phrase, found !== undefined);
+  if (blurred !== undefined) return quotable({ kind: "question", reason: "unclear-words", said, unclear: blurred });
 
   const results = hasTimeWords(rest) ? chrono.parse(rest, { instant: new Date(context.now.epochMilliseconds), timezone: callerNow.offsetNanoseconds / 60_000_000_000 }, { forwardDate: true }) : [];
   const leftover = wordsLeft(rest, results);
@@ -192,6 +194,23 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   const merged = mergeResults(results, found, reading, today);
   if ("kind" in merged) return quotable(merged);
   return readingOf(merged, reading, today, readZone === context.callerZone ? callerNow : undefined);
+}
+
+/**
+ * Words that bound, blur or borrow a time, which chrono would read past: "before 11", "by Friday",
+ * "a couple of days", "Monday through Wednesday", "ten to six" (5:50, or 10 to 6?), "from 2pm" (a
+ * lower bound), "this time next week" (a clock not said), or a correction of the time alone ("Friday
+ * at 2, no, 3pm": on which day?). Undefined when there are none.
+ */
+function blurredWords(rest: string, phrase: PlainPhrase, dateFound: boolean): string | undefined {
+  const ambiguous = AMBIGUOUS_TO.exec(rest);
+  if (ambiguous) return ambiguous[0];
+  const vague = VAGUE.exec(rest);
+  if (vague) return vague[1]!;
+  const limit = LIMIT_WORDS.exec(rest.replace(/\bthe day after tomorrow\b/g, ""));
+  if (limit) return limit[1]!;
+  if (phrase.corrected && hasTimeWords(phrase.before) && !DAY_WORDS.test(phrase.text) && !dateFound) return phrase.text;
+  return undefined;
 }
 
 /** Unclear words are quoted back only as the caller said them; else the whole phrase is. */
@@ -241,7 +260,7 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
     if (date) return weekday === undefined ? checkedWeekday({ kind: "date", date, rest: cut(holiday) }) : { kind: "date", date, rest: cut(holiday) };
   }
 
-  const from = new RegExp(`(?:^|\\s)(a|\\d) (weeks?|days?|fortnight) (?:from|after|on) (today|tomorrow|now|(?:this |next )?(?:${WD}))(?=\\s|$)`).exec(text);
+  const from = FROM_DAY.exec(text);
   if (from) {
     const count = from[1] === "a" ? 1 : Number(from[1]);
     const base = from[3] === "today" || from[3] === "now" ? today : from[3] === "tomorrow" ? today.add({ days: 1 }) : weekdayDate(from[3]!, today);
@@ -250,7 +269,7 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
     return { kind: "date", date, rest: cut(from), assumption: { kind: "day", date, words: from[0].trim() } };
   }
 
-  const afterNext = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(${WD}) after next(?=\\s|$)`).exec(text);
+  const afterNext = AFTER_NEXT.exec(text);
   if (afterNext) {
     const date = weekdayDate(afterNext[1]!, today, true).add({ days: 7 });
     return { kind: "date", date, rest: cut(afterNext), assumption: { kind: "day", date, words: afterNext[0].trim() } };
@@ -272,8 +291,8 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
     return { kind: "date", date, days: 2, rest: cut(weekend), ...(weekend[1] === "next" ? { assumption: { kind: "day" as const, date, words: "next weekend" } } : {}) };
   }
 
-  const dayMonth = new RegExp(`(?:^|\\s)(?:on )?(?:(${WD}) )?(?:the )?(\\d{1,2})(?:th)? (?:of )?(${MONTH})(?: (\\d{4}))?(?=\\s|$)`).exec(text);
-  const monthDay = new RegExp(`(?:^|\\s)(?:on )?(?:(${WD}) )?(${MONTH}) (?:the )?(\\d{1,2})(?:th)?(?: (\\d{4}))?(?=\\s|$)`).exec(text);
+  const dayMonth = DAY_MONTH.exec(text);
+  const monthDay = MONTH_DAY.exec(text);
   if (dayMonth || monthDay) {
     const [match, weekday, day, month, year] = dayMonth ? [dayMonth, dayMonth[1], dayMonth[2]!, dayMonth[3]!, dayMonth[4]] : [monthDay!, monthDay![1], monthDay![3]!, monthDay![2]!, monthDay![4]];
     const monthNumber = MONTH_NAMES.findIndex((name) => name.startsWith(month.slice(0, 3))) + 1;
@@ -288,7 +307,7 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   }
 
   const monthFirst = /(?:^|\s)(this|next) month on the (\d{1,2})th(?=\s|$)/.exec(text);
-  const ordinal = monthFirst ? undefined : new RegExp(`(?:^|\\s)(?:on )?(?:(${WD}) )?(?:the )?(\\d{1,2})th(?: (?:of )?(this|next) month)?(?=\\s|$)`).exec(text);
+  const ordinal = monthFirst ? undefined : ORDINAL.exec(text);
   if (ordinal || monthFirst) {
     const [match, weekday, day, which] = ordinal ? [ordinal, ordinal[1], ordinal[2]!, ordinal[3]] : [monthFirst!, undefined, monthFirst![2]!, monthFirst![1]];
     const dayNumber = Number(day);
@@ -321,7 +340,7 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
 
 /** A weekday said beside a date (adjacent, or anywhere else in what is left) must be that date's. */
 function checkedWeekday(found: Extract<Found, { kind: "date" }>, adjacent?: string): Found {
-  const elsewhere = new RegExp(`(?:^|\\s)(?:on )?(?:a |this )?(${WD})(?=\\s|$)`).exec(found.rest);
+  const elsewhere = WEEKDAY_ELSEWHERE.exec(found.rest);
   const word = adjacent ?? elsewhere?.[1];
   if (word === undefined) return found;
   const saidWeekday = weekdayNumber(word);
@@ -354,7 +373,7 @@ function hasTimeWords(text: string): boolean {
 
 /** A word that, left over, means something was said about time that was not understood. */
 function isTimeWord(word: string): boolean {
-  return /\d|day|week|month|year|morning|noon|night|evening|afternoon|tonight|today|tomorrow|am|pm|hour|minute|quarter|half|past|early|late|before|after|until|till|next|last|weekend|christmas|eve|o'clock|lunch|breakfast|dinner/.test(word) || new RegExp(`^(${WD}|${MONTH})$`).test(word);
+  return /\d|day|week|month|year|morning|noon|night|evening|afternoon|tonight|today|tomorrow|am|pm|hour|minute|quarter|half|past|early|late|before|after|until|till|next|last|weekend|christmas|eve|o'clock|lunch|breakfast|dinner/.test(word) || WEEKDAY_WORD.test(word) || MONTH_WORD.test(word);
 }
 
 /** A word chrono took into a result without reading it, or undefined. */
@@ -362,8 +381,8 @@ function droppedWord(result: chrono.ParsedResult): string | undefined {
   const c = result.start;
   const dated = c.isCertain("day") || c.isCertain("weekday");
   for (const word of result.text.split(/\s+/)) {
-    if (new RegExp(`^(${WD})$`).test(word) && !dated) return word;
-    if (new RegExp(`^(${MONTH})$`).test(word) && !c.isCertain("month")) return word;
+    if (WEEKDAY_WORD.test(word) && !dated) return word;
+    if (MONTH_WORD.test(word) && !c.isCertain("month")) return word;
     if (/^(today|tomorrow|tonight)$/.test(word) && !c.isCertain("day")) return word;
     if (/^\d/.test(word) && !(c.isCertain("hour") || c.isCertain("day") || c.isCertain("month") || c.isCertain("year") || result.tags().has("result/relativeDate"))) return word;
   }
@@ -387,7 +406,7 @@ function mergeResults(results: chrono.ParsedResult[], found: Extract<Found, { ki
   const tags = new Set(results.flatMap((r) => [...r.tags()]));
   // The part of day as said ("Wednesday night" is the night, whatever chrono tags it).
   const words = results.map((r) => r.text).join(" ");
-  const partOfDay = Object.keys(PARTS_OF_DAY).find((part) => new RegExp(`\\b${part}\\b`).test(words)) ?? Object.keys(PARTS_OF_DAY).find((part) => tags.has(`casualReference/${part}`));
+  const partOfDay = Object.keys(PARTS_OF_DAY).find((part) => words.split(" ").includes(part)) ?? Object.keys(PARTS_OF_DAY).find((part) => tags.has(`casualReference/${part}`));
   const merged: Merged = {
     text: [found ? reading.said : undefined, ...results.map((r) => r.text)].filter(Boolean).join(" ") || reading.said,
     date: found?.date,
@@ -402,7 +421,7 @@ function mergeResults(results: chrono.ParsedResult[], found: Extract<Found, { ki
   // A weekday alone ("Friday", "this Friday") is the next one on or after today, whatever hour chrono
   // imagined for it (it moved "Friday at 2" said on a Friday morning to next week, reading 2am).
   const datesOf = dated.map((r) => {
-    const weekday = new RegExp(`^(?:on |this |this coming |coming )?(${WD})$`).exec(r.text.replace(/ at .*$/, "").trim());
+    const weekday = WEEKDAY_ALONE.exec(r.text.replace(/ at .*$/, "").trim());
     return weekday && r.start.isCertain("weekday") && !r.start.isCertain("day") ? weekdayDate(weekday[1]!, today) : dateOf(r.start, today);
   });
   if (new Set(datesOf.map(String)).size > 1) return unclear(dated.map((r) => r.text).join(" "));
@@ -418,7 +437,7 @@ function mergeResults(results: chrono.ParsedResult[], found: Extract<Found, { ki
       merged.date = first;
       merged.days = first.daysInMonth;
     } else merged.date ??= datesOf[0];
-    const nextWeekday = new RegExp(`\\bnext (${WD})\\b`).exec(dated[0]!.text);
+    const nextWeekday = NEXT_WEEKDAY.exec(dated[0]!.text);
     if (nextWeekday) merged.assumptions.push({ kind: "day", date: datesOf[0], words: nextWeekday[0] });
     // "Tuesday" said on a Tuesday is read as today, and said so.
     else if (start.isCertain("weekday") && datesOf[0].equals(today)) merged.assumptions.push({ kind: "day", date: today, words: WEEKDAY_WORDS[today.dayOfWeek - 1]! });
