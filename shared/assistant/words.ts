@@ -14,7 +14,7 @@ import type { CalendarProblem } from "../booking/calendars.ts";
 import type { HoldFailure } from "../booking/hold.ts";
 import type { ChangeProblem } from "../booking/manage.ts";
 import type { Claim } from "../store/ledger.ts";
-import { ordinal, spokenDate, spokenDateTime, spokenTime, weekdayName, zoneSpeech, type Assumption, type TimeQuestion } from "../time/index.ts";
+import { monthName, ordinal, spokenDate, spokenDateTime, spokenTime, weekdayName, zoneSpeech, type Assumption, type TimeQuestion } from "../time/index.ts";
 
 /** "a", "a and b", "a, b and c". */
 export function listOf(items: readonly string[], conjunction = "and"): string {
@@ -83,8 +83,6 @@ export const QUESTIONS = {
 
 // --- What the caller said about time (shared/time/parse.ts) -------------------------------------------
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-
 /** Where and when the caller is: their zone and "now", for "today", "tomorrow", "on Friday, ...". */
 export interface CallerClock {
   now: Temporal.Instant;
@@ -133,13 +131,13 @@ export function timeQuestion(question: TimeQuestion, clock: CallerClock): string
       if (question.number !== undefined) return `${question.number} isn't a time of day I can book. What day and time would you like?`;
       return `I didn't follow the times in "${question.said}". What day and time would you like?`;
     case "impossible-date": {
-      const month = MONTHS[question.month - 1]!;
+      const month = monthName(question.month);
       const days = Temporal.PlainDate.from({ year: question.year, month: question.month, day: 1 }).daysInMonth;
       return `${month} only has ${days} days${question.month === 2 ? ` in ${question.year}` : ""}, so there's no ${month} ${ordinal(question.day)}. Which day did you mean?`;
     }
     case "weekday-mismatch": {
       const date = question.date;
-      return `${MONTHS[date.month - 1]} ${ordinal(date.day)} is a ${weekdayName(date.dayOfWeek)}, not a ${weekdayName(question.saidWeekday)}. Did you mean ${weekdayName(date.dayOfWeek)} the ${ordinal(date.day)}, or another day?`;
+      return `${monthName(date.month)} ${ordinal(date.day)} is a ${weekdayName(date.dayOfWeek)}, not a ${weekdayName(question.saidWeekday)}. Did you mean ${weekdayName(date.dayOfWeek)} the ${ordinal(date.day)}, or another day?`;
     }
     case "am-or-pm": {
       const [first, second] = question.hours.map((hour) => clockWords(hour, question.minute));
