@@ -627,6 +627,9 @@ function impossibleTime(said: string): CallerTime | undefined {
     const minute = match[2] === undefined ? 0 : Number(match[2]);
     const suffix = match[3]?.toLowerCase();
     if (match[2] === undefined && suffix === undefined) continue;
+    // "9 30 am": the 30 is the minutes of the hour said before it.
+    const before = /(?:^|\s)(\d{1,2})\s+$/.exec(said.slice(0, match.index));
+    if (match[2] === undefined && before && Number(before[1]) <= 12 && hour <= 59) continue;
     const maxHour = suffix !== undefined && /^[ap]/.test(suffix) ? 12 : 24;
     if (hour > maxHour || minute > 59 || (hour === 24 && minute > 0)) {
       return { kind: "question", reason: "impossible-time", said, clock: match[0].trim() };

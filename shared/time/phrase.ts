@@ -102,7 +102,7 @@ function spokenNumbers(input: string): string {
   text = text.replace(/(^|\s)(?!the )(\S+ )?day after tomorrow\b/g, (whole, lead: string, before: string | undefined) => (before === "the " ? whole : `${lead}${before ?? ""}the day after tomorrow`));
   text = text.replace(/\bbetween (\S+) and (\S+)/g, "from $1 to $2");
   text = text.replace(/\b(\d{1,2}(?::\d\d)?(?: ?[ap]m)?) ?-?ish\b|\b(noon)ish\b/g, (_m, clock: string | undefined, noon: string | undefined) => `around ${clock ?? noon}`);
-  text = text.replace(/\b(?:in )?(?:the )?(morning|afternoon|evening|night) (?:on|of) (the \d{1,2}th|\w+day|tomorrow)\b/g, "$2 $1");
+  text = text.replace(/(?<!\d(?: in| in the| the)? )\b(?:in )?(?:the )?(morning|afternoon|evening|night) (?:on|of) (the \d{1,2}th|\w+day|tomorrow)\b/g, "$2 $1");
   text = text.replace(/\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}th) (\d{1,2}(?::\d\d)?)(?![\d:]| ?[ap]m|th| (?:o'?clock|in the|at night|a m|p m))/g, "$1 at $2");
   text = text.replace(/^(?:at )?(\d{1,2}(?::\d\d)?) (today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|on)\b/g, "at $1 $2");
   text = text.replace(/\b(tues?|weds?|thu|thur|thurs|fri)\b/g, (word) => ({ tue: "tuesday", tues: "tuesday", wed: "wednesday", weds: "wednesday", thu: "thursday", thur: "thursday", thurs: "thursday", fri: "friday" })[word] ?? word);
@@ -124,6 +124,7 @@ function spokenNumbers(input: string): string {
   text = text.replace(new RegExp(`(^|\\s)(?!(?:${MONTH_WORDS}) )(\\S+ )?(\\d{1,2}) ([0-5]\\d)\\b(?![:/]|th)`, "g"), (whole, lead: string, before: string | undefined, hour: string, minutes: string) =>
     Number(hour) <= 12 && !new RegExp(`^(${MONTH_WORDS}|the) $`).test(before ?? "") ? `${lead}${before ?? ""}${hour}:${minutes}` : whole,
   );
+  text = text.replace(/\b(\d{1,2}(?::\d\d)?)([ap])\b/g, "$1$2m");
   text = text.replace(/\b(\d{1,2}(?::\d\d)?) ?(?:in the morning|a m|am)\b/g, "$1am");
   text = text.replace(/\b(\d{1,2}(?::\d\d)?) ?(?:in the afternoon|in the evening|at night|p m|pm)\b/g, "$1pm");
   return text;

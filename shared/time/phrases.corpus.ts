@@ -159,6 +159,12 @@ const CATEGORIES: Record<string, Row[]> = {
     ["the 26th", ["2026-01-26T00:00", "2026-01-27T00:00"]],
   ],
   "spoken times": [
+    ["Friday at 9 30 am", "2026-01-23T09:30"],
+    ["Friday 3p", "2026-01-23T15:00"],
+    ["2 in the afternoon on the 23rd", "2026-01-23T14:00"],
+    ["ten in the morning on Friday", "2026-01-23T10:00"],
+    ["Friday at 3.30", "2026-01-23T15:30"],
+    ["Friday at 0900", ASK],
     ["ten to six tomorrow", ASK],
     ["tomorrow 2:30", "2026-01-21T14:30"],
     ["tomorrow 9", ask("outside-hours")],
