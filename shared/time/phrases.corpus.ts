@@ -287,6 +287,9 @@ const CATEGORIES: Record<string, Row[]> = {
     ["two hours after noon tomorrow", ASK],
   ],
   zones: [
+    ["tomorrow at 3 with Austin", ASK],
+    ["tomorrow at 3 in Austin", "2026-01-21T16:00"],
+    ["3pm Denver tomorrow", "2026-01-21T17:00"],
     ["tomorrow at 3pm Eastern, I mean Central", "2026-01-21T16:00"],
     ["Thursday at 10 in Phoenix", "2026-01-22T12:00"],
     ["4pm Central on Friday", "2026-01-23T17:00"],

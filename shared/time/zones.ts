@@ -211,6 +211,15 @@ export interface ZoneInPhrase {
 
 /** Aliases too short or too common to be a zone unless "time" follows or a clock time comes just before. */
 const SHORT_ALIASES = new Set(["la", "dc", "az", "et", "ct", "mt", "pt", "z", "utc", "gmt", "ohio", "georgia", "virginia"]);
+/** Aliases that name a clock, not a place: they stand alone ("4pm Central"). */
+const REGION_ALIASES = new Set([
+  "est", "edt", "et", "eastern", "eastern standard", "eastern daylight", "east coast",
+  "cst", "cdt", "ct", "central", "central standard", "central daylight",
+  "mst", "mdt", "mt", "mountain", "mountain standard", "mountain daylight",
+  "pst", "pdt", "pt", "pacific", "pacific standard", "pacific daylight", "west coast",
+  "akst", "akdt", "akt", "alaskan", "hst", "hast", "hawaiian", "hawaii aleutian",
+  "utc", "gmt", "z", "zulu", "coordinated universal", "greenwich", "greenwich mean", "universal",
+]);
 /** IANA city names that are also words callers use about dates. */
 const NOT_CITIES = new Set(["christmas", "easter", "center", "reunion", "norfolk"]);
 let aliasPattern: RegExp | undefined;
@@ -236,6 +245,9 @@ export function zoneNamedIn(text: string): ZoneInPhrase | undefined {
     const saysTime = / time( zone)?$/.test(words);
     const afterClock = /(\d|am|pm|noon|midnight)$/.test(text.slice(0, match.index).trimEnd());
     if (SHORT_ALIASES.has(alias) && !saysTime && !afterClock) continue;
+    // A place ("Austin", "Phoenix", "Texas") is a zone only as one: "in Austin", "Austin time", or
+    // right after a clock ("3pm Denver"); "with Austin at 3" names a person.
+    if (!REGION_ALIASES.has(alias) && !saysTime && !afterClock && !words.startsWith("in ")) continue;
     const named = BY_ALIAS.get(alias);
     if (named) return { zone: named.zone, index: match.index + match[1]!.length, length: words.length, words };
   }
