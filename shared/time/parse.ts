@@ -109,8 +109,11 @@ const LIMIT_WORDS = /(?:^|\s)(before|after|by|until|till|til|through|thru|to the
 const HOLIDAY = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(?:(?:(?:(a|\\d) )?(days?)|(${WD})) (before|after) )?(?:the )?(${HOLIDAY_NAMES})(?=\\s|$)`);
 /** "ten to six" may be 5:50 or a range from 10 to 6: asked unless "from" or "between" says range. */
 const AMBIGUOUS_TO = /(?<!\b(?:from|between) )\b(?:5|10) (?:to|till|til|of|before) \d{1,2}(?!:|\d)/;
-/** A lower bound ("from 2pm" without "to"), a next-few, or a clock borrowed from elsewhere ("same time"). */
-const VAGUE = /(?:^|\s)((?:this|that|same|usual) time|(?:in |within )?the next (?:hour|few|couple|\d+)|from (?!now\b|today\b|tomorrow\b)(?![^]*\bto\b)\S+)/;
+/**
+ * A lower bound ("from 2pm" without "to"), a next-few, a clock borrowed from elsewhere ("same time"),
+ * or a day counted from one not said ("the next day": the day after what?).
+ */
+const VAGUE = /(?:^|\s)((?:this|that|same|usual) time|the (?:next|following|previous) (?:day|morning|afternoon|evening|week)|(?:in |within )?the next (?:hour|few|couple|\d+)|from (?!now\b|today\b|tomorrow\b)(?![^]*\bto\b)\S+)/;
 /** Words that name a day, for telling a corrected time from a corrected day. */
 const DAY_WORDS = /\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend|\d{1,2}th|january|february|march|april|may|june|july|august|september|october|november|december)\b/;
 const MONTH = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec";

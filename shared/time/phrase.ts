@@ -96,6 +96,8 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)\b/g, (word) => `${ORDINALS[word]}th`);
   text = text.replace(/\b(\d{1,2})(?:st|nd|rd|th)\b/g, "$1th");
   text = text.replace(/\b(\d{1,2})\s?ish\b/g, "around $1");
+  text = text.replace(/\b(days?|weeks?|months?)'?(?:s)?'? time\b/g, "$1");
+  text = text.replace(/\b(?:an|a|1) hour and a half\b/g, "90 minutes").replace(/\b(\d{1,2}) and a half hours\b/g, (_m, hours: string) => `${Number(hours) * 60 + 30} minutes`);
   text = text.replace(/\b12 noon\b|\bmidday\b/g, "noon").replace(/\b12 midnight\b/g, "midnight");
   text = text.replace(/\b(at )?(\d{1,2}) (?:o'?clock|o clock)\b/g, "at $2");
   text = text.replace(/\b(?:at )?(?:around|about|like|roughly|approximately|say) (\d{1,2}(?::\d\d)?(?: ?[ap]m)?)(?!\S)/g, "at $1");

@@ -273,6 +273,13 @@ const CATEGORIES: Record<string, Row[]> = {
     ["until 5 tomorrow", ASK],
   ],
   durations: [
+    ["in an hour and a half", "2026-01-20T11:30"],
+    ["in 90 minutes", "2026-01-20T11:30"],
+    ["in 2 days' time", ["2026-01-22T00:00", "2026-01-23T00:00"]],
+    ["in six weeks at 2pm", "2026-03-03T14:00"],
+    ["the next day", ASK],
+    ["in a few hours", ASK],
+    ["in a day or two", ASK],
     ["in 30 hours", "2026-01-21T16:00"],
     ["in an hour", "2026-01-20T11:00"],
     ["in 2 hours", "2026-01-20T12:00"],
