@@ -9,7 +9,7 @@ import { storedCallerPhone } from "../booking/caller-phone.ts";
 import { holdSlot } from "../booking/hold.ts";
 import { spokenDateTime } from "../time/index.ts";
 import { bookingData, calendarOfBooking, placeOf, reply, slotData, startIn, type Reply, type Turn } from "./turn.ts";
-import { booked, bookingFailed, held, holdFailed, QUESTIONS, reserved, takenWithAlternatives } from "./words.ts";
+import { booked, bookingFailed, held, holdFailed, QUESTIONS, reserved, takenWithAlternatives, zoneQuestionAfter } from "./words.ts";
 
 export interface HoldQuestion {
   calendar?: string | undefined;
@@ -134,7 +134,7 @@ export async function book(turn: Turn, question: BookQuestion): Promise<BookAnsw
     turn.budget,
   );
   return {
-    ...bookingReply(turn, outcome, calendar, callerZone, name, assumed, place.zoneAssumed),
+    ...bookingReply(turn, outcome, calendar, callerZone, name, assumed, place.zoneAssumed, zoneQuestionAfter(place.zoneAssumption)),
     calendar: calendar.record.name,
     booking: { outcome, calendar, callerZone },
   };
@@ -154,13 +154,18 @@ export function bookingReply(
   name: string,
   assumed: boolean,
   nameZone = false,
+  /**
+   * Said after the confirmation: the question about the caller's zone, once, when their number did not
+   * tell it. (The confirmation itself says the full date and names an assumed zone.)
+   */
+  afterWords = "",
 ): Reply {
   switch (outcome.kind) {
     case "booked": {
       // A caller whose zone we assumed hears which clock the time is on ("10am Arizona time").
       const when = spokenDateTime(outcome.claim.startsAt, callerZone, turn.now, { businessZone: calendar.settings.timeZone, nameZone });
       const firstName = name.split(/\s+/)[0] ?? "";
-      return reply(true, outcome.replayed ? "booked-replayed" : "booked", booked(firstName, when, assumed), bookingData(outcome.claim, calendar));
+      return reply(true, outcome.replayed ? "booked-replayed" : "booked", `${booked(firstName, when, assumed)}${afterWords}`, bookingData(outcome.claim, calendar));
     }
     case "reserved": {
       const when = spokenDateTime(outcome.claim.startsAt, callerZone, turn.now, { businessZone: calendar.settings.timeZone });

@@ -7,7 +7,8 @@ import type { SlotSearchResult } from "../availability/index.ts";
 import { searchSlots } from "../booking/free-slots.ts";
 import { placeOf, reply, slotData, type Reply, type Turn } from "./turn.ts";
 import { readToolRange, readToolTime } from "./when.ts";
-import { CALENDAR_TROUBLE, QUESTIONS, slotsFound } from "./words.ts";
+import type { Assumption } from "../time/index.ts";
+import { assumptionsSaid, CALENDAR_TROUBLE, QUESTIONS, slotsFound } from "./words.ts";
 
 export interface AvailabilityQuestion {
   calendar?: string | undefined;
@@ -40,6 +41,7 @@ export async function checkAvailability(turn: Turn, question: AvailabilityQuesti
   if (!place.ok) return place.reply;
   const { calendar, callerZone } = place;
   let window: { start: Temporal.Instant; end: Temporal.Instant } | undefined;
+  let assumptions: Assumption[] = [];
   const context = { now: turn.now, callerZone, settings: calendar.settings };
   if (question.start !== undefined) {
     const range = readToolRange(question.start, question.end, context);
@@ -53,6 +55,7 @@ export async function checkAvailability(turn: Turn, question: AvailabilityQuesti
   } else if (question.when !== undefined) {
     const time = readToolTime(question.when, context);
     if (time.kind === "question") return reply(false, "question", time.say);
+    assumptions = time.assumptions ?? [];
     window = time.kind === "window" ? time : { start: time.at, end: time.at.add({ minutes: question.durationMinutes ?? calendar.settings.slotMinutes }) };
   }
   const answer = await searchSlots(
@@ -71,8 +74,10 @@ export async function checkAvailability(turn: Turn, question: AvailabilityQuesti
   if (!answer.ok) return reply(false, "calendar-unavailable", CALENDAR_TROUBLE);
   const { result } = answer;
   const outcome = result.placement === "in-window" ? "available" : result.placement === "after-window" ? "alternatives" : "none";
+  // What the reading took for granted (am/pm, which week, the caller's zone) is said first, briefly.
+  const assumed = assumptionsSaid(assumptions, place.zoneAssumption, { now: turn.now, callerZone });
   return {
-    ...reply(true, outcome, slotsFound(result), { slots: slotData(result), total_found: result.totalFound, caller_time_zone: callerZone }),
+    ...reply(true, outcome, `${assumed}${slotsFound(result)}`, { slots: slotData(result), total_found: result.totalFound, caller_time_zone: callerZone }),
     calendar: calendar.record.name,
     found: result,
   };

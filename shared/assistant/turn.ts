@@ -8,10 +8,11 @@ import type { Temporal } from "@js-temporal/polyfill";
 import type { SlotSearchResult } from "../availability/index.ts";
 import { calendarOfClaim, chooseCalendar, type ResolvedCalendar } from "../booking/calendars.ts";
 import type { BookingDeps, Budget } from "../booking/deps.ts";
+import { callerNumber } from "../booking/caller-phone.ts";
 import type { Claim } from "../store/ledger.ts";
-import { resolveZone } from "../time/index.ts";
+import { resolveZone, zoneOfNumber, type Assumption } from "../time/index.ts";
 import { readToolTime } from "./when.ts";
-import { calendarProblem } from "./words.ts";
+import { calendarProblem, type ZoneAssumption } from "./words.ts";
 
 /** Who is asking, from where, and by when the answer is due. */
 export interface Turn {
@@ -46,8 +47,10 @@ export const reply = (ok: boolean, outcome: string, say: string, data?: Record<s
 export interface Place {
   calendar: ResolvedCalendar;
   callerZone: string;
-  /** The caller gave no zone: theirs was taken to be the business's. */
+  /** The caller gave no zone: theirs was taken from their number, else to be the business's. */
   zoneAssumed: boolean;
+  /** How the zone was assumed, to be said back; undefined when the caller said it. */
+  zoneAssumption?: ZoneAssumption | undefined;
 }
 
 export type PlaceOrReply = ({ ok: true } & Place) | { ok: false; reply: Reply };
@@ -59,16 +62,29 @@ export type PlaceOrReply = ({ ok: true } & Place) | { ok: false; reply: Reply };
 export async function placeOf(turn: Turn, said: { calendar?: string | undefined; callerZone?: string | undefined }): Promise<PlaceOrReply> {
   const choice = await chooseCalendar(turn.deps, { name: said.calendar, assistantId: turn.assistantId, phoneNumberId: turn.phoneNumberId });
   if (!choice.ok) return { ok: false, reply: reply(false, "no-calendar", calendarProblem(choice.problem)) };
-  return zoneIn(choice.calendar, said.callerZone);
+  return zoneIn(turn, choice.calendar, said.callerZone);
 }
 
-function zoneIn(calendar: ResolvedCalendar, said: string | undefined): PlaceOrReply {
+/**
+ * The zone the caller said; else the one their number maps to, when it maps to exactly one; else the
+ * business's, as the last resort (and, when there was a number that did not tell, the caller is
+ * asked once, in the same answer, to say theirs).
+ */
+function zoneIn(turn: Turn, calendar: ResolvedCalendar, said: string | undefined): PlaceOrReply {
   const zone = resolveZone(said, calendar.settings.timeZone);
   if (!zone.ok) return { ok: false, reply: reply(false, "unknown-zone", zone.message) };
-  return { ok: true, calendar, callerZone: zone.zone, zoneAssumed: zone.assumed };
+  if (!zone.assumed) return { ok: true, calendar, callerZone: zone.zone, zoneAssumed: false };
+  const number = callerNumber(turn.customerNumber, calendar.record.phoneRegion);
+  const fromNumber = zoneOfNumber(number);
+  if (fromNumber !== undefined) {
+    return { ok: true, calendar, callerZone: fromNumber, zoneAssumed: true, zoneAssumption: { kind: "from-number", zone: fromNumber } };
+  }
+  return { ok: true, calendar, callerZone: zone.zone, zoneAssumed: true, zoneAssumption: { kind: "business", zone: zone.zone, asked: number !== null } };
 }
 
-export type StartOrReply = { ok: true; at: Temporal.Instant; assumedMeridiem: boolean } | { ok: false; reply: Reply; range: boolean };
+export type StartOrReply =
+  | { ok: true; at: Temporal.Instant; assumedMeridiem: boolean; assumptions: Assumption[] }
+  | { ok: false; reply: Reply; range: boolean };
 
 /**
  * One start time, as said, read in the caller's zone against the calendar's hours and horizon; the
@@ -78,7 +94,7 @@ export function startIn(turn: Turn, place: Place, said: string, rangeQuestion: s
   const time = readToolTime(said, { now: turn.now, callerZone: place.callerZone, settings: place.calendar.settings });
   if (time.kind === "question") return { ok: false, reply: reply(false, "question", time.say), range: false };
   if (time.kind === "window") return { ok: false, reply: reply(false, "question", rangeQuestion), range: true };
-  return { ok: true, at: time.at, assumedMeridiem: time.assumedMeridiem };
+  return { ok: true, at: time.at, assumedMeridiem: time.assumedMeridiem, assumptions: time.assumptions ?? [] };
 }
 
 /** The calendar a booking lives in (its zone is how its times are said), or undefined. */
@@ -91,7 +107,7 @@ export async function calendarOfBooking(turn: Turn, claim: Claim): Promise<Resol
 export async function placeOfBooking(turn: Turn, said: string | undefined, claim: Claim | undefined): Promise<PlaceOrReply> {
   const calendar = claim ? await calendarOfBooking(turn, claim) : undefined;
   if (calendar === undefined) return placeOf(turn, { callerZone: said });
-  return zoneIn(calendar, said);
+  return zoneIn(turn, calendar, said);
 }
 
 /** The slots as the assistant's data: ISO start and end, and how each is said. */

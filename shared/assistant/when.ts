@@ -7,13 +7,12 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import { horizonEnd, type CalendarSettings } from "../availability/index.ts";
-import { beyondHorizon } from "./words.ts";
-import { parseCallerTime, spokenDateTime } from "../time/index.ts";
-import { QUESTIONS } from "./words.ts";
+import { parseCallerTime, spokenDateTime, type Assumption } from "../time/index.ts";
+import { beyondHorizon, QUESTIONS, timeQuestion } from "./words.ts";
 
 export type ToolTime =
-  | { kind: "point"; at: Temporal.Instant; assumedMeridiem: boolean }
-  | { kind: "window"; start: Temporal.Instant; end: Temporal.Instant }
+  | { kind: "point"; at: Temporal.Instant; assumedMeridiem: boolean; assumptions?: Assumption[] }
+  | { kind: "window"; start: Temporal.Instant; end: Temporal.Instant; assumptions?: Assumption[] }
   | { kind: "question"; say: string };
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)(\[[^\]]+\])?$/i;
@@ -86,11 +85,11 @@ function readTime(text: string, context: ToolTimeContext): ToolTime {
   }
   switch (parsed.kind) {
     case "point":
-      return { kind: "point", at: parsed.at.toInstant(), assumedMeridiem: parsed.assumedMeridiem };
+      return { kind: "point", at: parsed.at.toInstant(), assumedMeridiem: parsed.assumedMeridiem, assumptions: parsed.assumptions };
     case "window":
-      return { kind: "window", start: parsed.start.toInstant(), end: parsed.end.toInstant() };
+      return { kind: "window", start: parsed.start.toInstant(), end: parsed.end.toInstant(), assumptions: parsed.assumptions };
     default:
-      return { kind: "question", say: parsed.message };
+      return { kind: "question", say: timeQuestion(parsed, context) };
   }
 }
 

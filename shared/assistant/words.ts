@@ -5,16 +5,16 @@
  *
  * Phrases for times themselves ("Friday, January 23rd at 3pm", "2 hours") come from `shared/time/spoken.ts`
  * and the list of offered slots from `spokenOffer` in `shared/availability/slots.ts`; the sentences
- * around them are here.
+ * around them are here, the time reader's questions and assumptions included.
  */
-import type { Temporal } from "@js-temporal/polyfill";
+import { Temporal } from "@js-temporal/polyfill";
 import type { SlotRefused, SlotSearchResult } from "../availability/index.ts";
 import type { BookingOutcome, SlotProblem } from "../booking/book.ts";
 import type { CalendarProblem } from "../booking/calendars.ts";
 import type { HoldFailure } from "../booking/hold.ts";
 import type { ChangeProblem } from "../booking/manage.ts";
 import type { Claim } from "../store/ledger.ts";
-import { spokenDate, spokenDateTime, spokenMinutes, spokenTime, weekdayName, zoneSpeech } from "../time/index.ts";
+import { monthName, ordinal, spokenDate, spokenDateTime, spokenMinutes, spokenTime, weekdayName, zoneSpeech, type Assumption, type TimeQuestion } from "../time/index.ts";
 
 /** "a", "a and b", "a, b and c". */
 export function listOf(items: readonly string[], conjunction = "and"): string {
@@ -222,6 +222,118 @@ export function slotRefused(refusal: SlotRefused): string {
     case "too-soon":
       return `That's too soon: bookings need at least ${spokenMinutes(refusal.minNoticeMinutes)} notice. Shall I look for the next opening after that?`;
   }
+}
+
+// --- What the caller said about time (shared/time/parse.ts) -------------------------------------------
+
+/** Where and when the caller is: their zone and "now", for "today", "tomorrow", "on Friday, ...". */
+export interface CallerClock {
+  now: Temporal.Instant;
+  callerZone: string;
+}
+
+function dayPhrase(date: Temporal.PlainDate, clock: CallerClock): string {
+  const spoken = spokenDate(date, clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate());
+  return spoken === "today" || spoken === "tomorrow" ? spoken : `on ${spoken}`;
+}
+
+/** "3 in the afternoon", "10:30 in the morning", "noon", "midnight". */
+function clockWords(hour24: number, minute: number): string {
+  const hour12 = hour24 % 12 === 0 ? 12 : hour24 % 12;
+  if (hour12 === 12 && minute === 0) return hour24 === 12 ? "noon" : "midnight";
+  const clock = minute === 0 ? `${hour12}` : `${hour12}:${String(minute).padStart(2, "0")}`;
+  if (hour24 < 12) return `${clock} in the morning`;
+  if (hour24 < 17) return `${clock} in the afternoon`;
+  return `${clock} in the evening`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The question asked back for a time that could not be read as said: each reason of `TimeQuestion`
+ * and its sentence, side by side.
+ *
+ * @example
+ * timeQuestion({ reason: "impossible-date", month: 2, day: 30, year: 2026, yearSaid: false }, clock);
+ * // "February only has 28 days in 2026, so there's no February 30th. Which day did you mean?"
+ */
+export function timeQuestion(question: TimeQuestion, clock: CallerClock): string {
+  switch (question.reason) {
+    case "no-time":
+      return question.hour === undefined
+        ? `I didn't catch a day or time in "${question.said}". What day and time would you like?`
+        : `On which day would you like ${spokenTime({ hour: question.hour, minute: 0 })}?`;
+    case "unclear-words":
+      return question.unclear === question.said
+        ? `I couldn't be sure of the day and time in "${question.said}". Could you say it another way?`
+        : `I didn't follow "${question.unclear}" in "${question.said}". Could you tell me the day and time again?`;
+    case "impossible-time":
+      if (question.clock !== undefined) return `There's no such time as "${question.clock}". What time did you mean?`;
+      if (question.number !== undefined) return `${question.number} isn't a time of day I can book. What day and time would you like?`;
+      return `I didn't follow the times in "${question.said}". What day and time would you like?`;
+    case "impossible-date": {
+      const month = monthName(question.month);
+      const days = Temporal.PlainDate.from({ year: question.year, month: question.month, day: 1 }).daysInMonth;
+      return `${month} only has ${days} days${question.month === 2 ? ` in ${question.year}` : ""}, so there's no ${month} ${ordinal(question.day)}. Which day did you mean?`;
+    }
+    case "weekday-mismatch": {
+      const date = question.date;
+      return `${monthName(date.month)} ${ordinal(date.day)} is a ${weekdayName(date.dayOfWeek)}, not a ${weekdayName(question.saidWeekday)}. Did you mean ${weekdayName(date.dayOfWeek)} the ${ordinal(date.day)}, or another day?`;
+    }
+    case "am-or-pm": {
+      const [first, second] = question.hours.map((hour) => clockWords(hour, question.minute));
+      if (question.askDay) return `Did you mean ${first} or ${second}, and on which day?`;
+      return `Did you mean ${first} or ${second}${question.day ? ` ${dayPhrase(question.day, clock)}` : ""}?`;
+    }
+    case "outside-hours": {
+      const [first, second] = question.hours.map((hour) => clockWords(hour, question.minute));
+      const day = dayPhrase(question.businessDate, clock);
+      return question.businessHours === "closed"
+        ? `We're closed ${day}. What other day would suit you?`
+        : `We're open ${question.businessHours} ${question.businessZoneName} ${day}, so neither ${first} nor ${second} works. What time would suit you?`;
+    }
+    case "skipped-by-dst":
+      return `${capitalise(spokenTime(question.wall))} doesn't exist ${dayPhrase(question.wall.toPlainDate(), clock)}: the clocks go forward an hour that night. Did you mean ${spokenTime(question.later)}?`;
+    case "repeated-by-dst": {
+      const said = spokenTime(question.wall);
+      return `${capitalise(said)} happens twice ${dayPhrase(question.wall.toPlainDate(), clock)}, because the clocks go back an hour that night. Do you mean the first ${said}, or the second one an hour later?`;
+    }
+    case "in-the-past":
+      return question.at === undefined
+        ? QUESTIONS.timePassed
+        : `${capitalise(spokenDateTime(question.at, clock.callerZone, clock.now))} has already passed. What day and time would you like?`;
+  }
+}
+
+/** Where the caller's zone came from, when they did not say it. */
+export type ZoneAssumption = { kind: "from-number"; zone: string } | { kind: "business"; zone: string; asked: boolean };
+
+const ZONE_QUESTION = " If you're in another time zone, tell me which.";
+
+/** After a confirmation: the caller's zone asked once, when their number did not tell it. */
+export function zoneQuestionAfter(zone: ZoneAssumption | undefined): string {
+  return zone?.kind === "business" && zone.asked ? ZONE_QUESTION : "";
+}
+
+/**
+ * What a reading took for granted, said in a few words before the answer: "I'm assuming 3pm, next friday as
+ * Friday, January 30th and Eastern time." Empty when nothing was assumed.
+ *
+ * @example
+ * assumptionsSaid([{ kind: "meridiem", meridiem: "pm", hour: 15, minute: 0 }], { kind: "from-number", zone: "America/New_York" }, clock);
+ * // "I'm assuming 3pm and Eastern time. "
+ */
+export function assumptionsSaid(assumptions: readonly Assumption[], zone: ZoneAssumption | undefined, clock: CallerClock): string {
+  const parts: string[] = [];
+  const today = clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate();
+  for (const assumption of assumptions) if (assumption.kind === "meridiem") parts.push(spokenTime(assumption));
+  for (const assumption of assumptions) if (assumption.kind === "day") parts.push(`${assumption.words} as ${spokenDate(assumption.date, today)}`);
+  // The business's zone taken for want of any other is named in the answer itself ("3pm Arizona time").
+  if (zone !== undefined && (zone.kind === "from-number" || zone.asked)) parts.push(zoneSpeech(zone.zone).name);
+  if (parts.length === 0) return "";
+  return `I'm assuming ${listOf(parts)}.${zoneQuestionAfter(zone)} `;
 }
 
 // --- Offering slots -------------------------------------------------------------------------------------

@@ -36,6 +36,11 @@ export function ordinal(n: number): string {
   }
 }
 
+/** "January" ... "December" for a month number (1 = January). */
+export function monthName(month: number): string {
+  return MONTHS[(month - 1) % 12] ?? "";
+}
+
 /** "Monday" ... "Sunday" for Temporal's dayOfWeek (1 = Monday). */
 export function weekdayName(dayOfWeek: number): string {
   return WEEKDAYS[(dayOfWeek - 1) % 7] ?? "";

@@ -199,3 +199,73 @@ function zoneFromWords(said: string): string | undefined {
   if (city !== undefined) return canonicalZone(city);
   return phrase.includes(" ") || phrase.length < 2 ? undefined : canonicalZone(said);
 }
+
+/** A zone named inside a time phrase, where it is and the words that named it. */
+export interface ZoneInPhrase {
+  /** IANA id, or "business" for "your time" (the business's clock). */
+  zone: string;
+  index: number;
+  length: number;
+  words: string;
+}
+
+/** Aliases too short or too common to be a zone unless "time" follows or a clock time comes just before. */
+const SHORT_ALIASES = new Set(["la", "dc", "az", "et", "ct", "mt", "pt", "z", "utc", "gmt", "ohio", "georgia", "virginia"]);
+/** Aliases that name a clock, not a place: they stand alone ("4pm Central"). */
+const REGION_ALIASES = new Set([
+  "est", "edt", "et", "eastern", "eastern standard", "eastern daylight", "east coast",
+  "cst", "cdt", "ct", "central", "central standard", "central daylight",
+  "mst", "mdt", "mt", "mountain", "mountain standard", "mountain daylight",
+  "pst", "pdt", "pt", "pacific", "pacific standard", "pacific daylight", "west coast",
+  "akst", "akdt", "akt", "alaskan", "hst", "hast", "hawaiian", "hawaii aleutian",
+  "utc", "gmt", "z", "zulu", "coordinated universal", "greenwich", "greenwich mean", "universal",
+]);
+/** IANA city names that are also words callers use about dates. */
+const NOT_CITIES = new Set(["christmas", "easter", "center", "reunion", "norfolk"]);
+let aliasPattern: RegExp | undefined;
+
+/**
+ * A zone named in a lower-case time phrase: a region, abbreviation, state or city from the table above
+ * ("4pm central", "1pm mountain time", "10 arizona time"), an IANA city followed by "time" or after
+ * "in" ("noon london time", "9am in tokyo"), or "your time" (the business's clock). Undefined when none.
+ *
+ * @example
+ * zoneNamedIn("tomorrow at 4pm central time"); // { zone: "America/Chicago", index: 18, length: 12, words: "central time" }
+ */
+export function zoneNamedIn(text: string): ZoneInPhrase | undefined {
+  const yours = /(?:^|\s)((?:in |on )?(?:your|the (?:office|business|clinic)'?s?|their) (?:local )?(?:time|clock|end)(?: zone)?)(?=\s|$)/.exec(text);
+  if (yours) return { zone: "business", index: yours.index + yours[0].length - yours[1]!.length, length: yours[1]!.length, words: yours[1]! };
+  aliasPattern ??= new RegExp(
+    `(^|\\s)((?:in )?(${[...BY_ALIAS.keys()].sort((a, b) => b.length - a.length).map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})(?: (?:standard |daylight (?:saving |savings )?)?time(?: zone)?)?)(?=\\s|$)`,
+    "g",
+  );
+  for (const match of text.matchAll(aliasPattern)) {
+    const alias = match[3]!;
+    const words = match[2]!;
+    const saysTime = / time( zone)?$/.test(words);
+    const afterClock = /(\d|am|pm|noon|midnight)$/.test(text.slice(0, match.index).trimEnd());
+    if (SHORT_ALIASES.has(alias) && !saysTime && !afterClock) continue;
+    // A place ("Austin", "Phoenix", "Texas") is a zone only as one: "in Austin", "Austin time", or
+    // right after a clock ("3pm Denver"); "with Austin at 3" names a person.
+    if (!REGION_ALIASES.has(alias) && !saysTime && !afterClock && !words.startsWith("in ")) continue;
+    const named = BY_ALIAS.get(alias);
+    if (named) return { zone: named.zone, index: match.index + match[1]!.length, length: words.length, words };
+  }
+  byCity ??= new Map(
+    Intl.supportedValuesOf("timeZone").map((zone) => [(zone.split("/").pop() ?? zone).replaceAll("_", " ").toLowerCase(), zone]),
+  );
+  const words = text.split(" ");
+  for (let i = 0; i < words.length; i++) {
+    for (const size of [2, 1]) {
+      const city = words.slice(i, i + size).join(" ");
+      const zone = byCity.get(city);
+      if (zone === undefined || NOT_CITIES.has(city)) continue;
+      const from = words[i - 1] === "in" ? i - 1 : i;
+      const to = words[i + size] === "time" ? i + size + 1 : i + size;
+      if (from === i && to === i + size) continue;
+      const index = words.slice(0, from).join(" ").length + (from > 0 ? 1 : 0);
+      return { zone: canonicalZone(zone) ?? zone, index, length: words.slice(from, to).join(" ").length, words: words.slice(from, to).join(" ") };
+    }
+  }
+  return undefined;
+}

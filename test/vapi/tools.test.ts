@@ -71,6 +71,44 @@ describe("check_availability", () => {
   });
 });
 
+describe("check_availability: the caller's zone and what was assumed", () => {
+  it("takes the caller's zone from their number when it maps to one zone, and says so", async () => {
+    const { rig, calendar } = await setUp();
+    const day = slotStart(3).toString().slice(0, 10);
+    const answer = await callTool(rig, "check_availability", { start: day, calendar: calendar.name }, { customerNumber: "+12125550100" });
+    expect(answer.ok).toBe(true);
+    expect(answer.data.caller_time_zone).toBe("America/New_York");
+    expect(answer.say).toMatch(/^I'm assuming Eastern time\. /);
+  });
+
+  it("asks once for the zone when the number spans several, and answers in the business's meanwhile", async () => {
+    const { rig, calendar } = await setUp();
+    const day = slotStart(3).toString().slice(0, 10);
+    const answer = await callTool(rig, "check_availability", { start: day, calendar: calendar.name }, { customerNumber: "+19075550100" });
+    expect(answer.ok).toBe(true);
+    expect(answer.data.caller_time_zone).toBe("UTC");
+    expect(answer.say).toMatch(/If you're in another time zone, tell me which\./);
+  });
+
+  it("assumes nothing aloud when the caller said their zone", async () => {
+    const { rig, calendar } = await setUp();
+    const day = slotStart(3).toString().slice(0, 10);
+    const answer = await callTool(rig, "check_availability", { start: day, calendar: calendar.name, caller_time_zone: "Central" }, { customerNumber: "+12125550100" });
+    expect(answer.data.caller_time_zone).toBe("America/Chicago");
+    expect(answer.say).not.toMatch(/assuming/);
+  });
+
+  it("says the am/pm it assumed for an hour said without one", async () => {
+    const every = [["09:00", "17:00"]];
+    const hours = Object.fromEntries(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => [day, every]));
+    const { rig, calendar } = await setUp({ business_hours: hours });
+    const day = slotStart(3).toString().slice(0, 10);
+    const answer = await callTool(rig, "check_availability", { when: `${day} at 2`, calendar: calendar.name, caller_time_zone: "UTC" });
+    expect(answer.ok).toBe(true);
+    expect(answer.say).toMatch(/^I'm assuming 2pm\. /);
+  });
+});
+
 describe("book_appointment", () => {
   it("books a slot: a confirmed claim with its calendar event, and a spoken confirmation", async () => {
     const { rig, calendar } = await setUp();
