@@ -390,6 +390,9 @@ async function calendarFailed(
   // "keep" is for an outage that will pass (the reconciler writes the event later); a calendar that
   // refuses us (no access, unknown calendar, bad credentials) will not accept it later either.
   if (calendar.record.onCalendarFailure === "keep" && error !== undefined && TRANSIENT.has(error.kind)) {
+    // Subscribers hear of it now (booking.reserved); booking.confirmed follows when the reconciler
+    // writes the event. Failing to say so must not cost the caller the booking, which stands.
+    await deps.ledger.noteBookingReserved(claim.id).catch(() => false);
     return { kind: "reserved", claim, replayed: false };
   }
   const failed = await releaseClaim(deps, request, claim, "calendar-unavailable", mayHaveWritten);

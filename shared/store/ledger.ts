@@ -177,6 +177,11 @@ export interface Ledger {
   /** Records that the event of a cancelled or failed claim is gone from the calendar. */
   markEventRemoved(claimId: string): Promise<void>;
   /**
+   * Says that a pending booking was kept while its calendar was unreachable (`booking.reserved` in the
+   * outbox, docs/EVENTS.md). True when written; false when already said or no longer pending.
+   */
+  noteBookingReserved(claimId: string): Promise<boolean>;
+  /**
    * Work for the reconciler: claims `pending` for longer than `pendingForSeconds` (default 120), and
    * cancelled or failed claims whose calendar event is still to be removed. Oldest first; one
    * calendar's only when `calendarId` is given.

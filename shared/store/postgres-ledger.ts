@@ -305,6 +305,11 @@ export function postgresLedger(sql: Sql): Ledger {
       await run(() => sql`select slotline.mark_event_removed(${claimId}::uuid)`);
     },
 
+    async noteBookingReserved(claimId) {
+      const [row] = await run(() => sql`select slotline.note_booking_reserved(${claimId}::uuid) as written`);
+      return row?.written === true;
+    },
+
     async claimsToReconcile(options = {}) {
       const rows = await run(
         () => sql`

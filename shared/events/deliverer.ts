@@ -1,0 +1,121 @@
+/**
+ * The deliverer: takes due deliveries from the outbox in leased batches, sends each (a signed webhook,
+ * or the SMS confirmation) and records the outcome. Runs outside any tool call: the deliver-events
+ * function (pg_cron through pg_net on Supabase) and the `npm start` housekeeping loop. Several may run
+ * at once: the outbox never leases one delivery to two of them, and never hands out a booking's next
+ * event for a subscriber before its previous one is settled (docs/EVENTS.md).
+ *
+ * @example
+ * const report = await deliverEvents({ outbox, fetch }, { deadline: Date.now() + 20_000 });
+ */
+import type { ClaimedDelivery, DeliveryOutcome, OutboxStore } from "../store/outbox-store.ts";
+import { eventPayload } from "./payload.ts";
+import { confirmationText, type SmsSender } from "./sms.ts";
+import { sendWebhook, type Fetch, type SendResult } from "./webhook.ts";
+
+/** One finished attempt, for metrics and logs (never the secret, never the body). */
+export interface DeliveryAttempt {
+  channel: "webhook" | "sms";
+  type: string;
+  outcome: DeliveryOutcome;
+  statusCode: number | null;
+  latencyMs: number;
+}
+
+export interface DelivererDeps {
+  outbox: OutboxStore;
+  fetch: Fetch;
+  /** The SMS confirmation's sender; without one, SMS deliveries fail (and are retried) saying so. */
+  sms?: SmsSender | undefined;
+  onAttempt?: ((attempt: DeliveryAttempt) => void) | undefined;
+  clock?: () => number;
+}
+
+export interface DeliverOptions {
+  /** Stop claiming new batches after this (ms since the epoch); work in hand is finished. */
+  deadline: number;
+  /** Deliveries leased at a time; default 100. */
+  batchSize?: number;
+  /** Sends in flight at once; default 32. */
+  concurrency?: number;
+  /** One attempt's limit; default 10 s. Always well inside the lease. */
+  timeoutMs?: number;
+  /** How long a batch is leased; default 60 s. A deliverer killed mid-batch frees it after this. */
+  leaseSeconds?: number;
+  /** One calendar's deliveries only. */
+  calendarId?: string | undefined;
+}
+
+export interface DeliveryReport {
+  attempted: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+  disabled: number;
+  stale: number;
+}
+
+/** Sends one delivery; never throws (a bad snapshot is a failed attempt with the reason). */
+export async function sendDelivery(deps: Pick<DelivererDeps, "fetch" | "sms" | "clock">, delivery: ClaimedDelivery, timeoutMs: number): Promise<SendResult> {
+  let payload;
+  try {
+    payload = eventPayload(delivery.event);
+  } catch (error) {
+    return { result: "failed", statusCode: null, latencyMs: 0, response: `the event's snapshot could not be read: ${error instanceof Error ? error.message : String(error)}`, retryAfterSeconds: null };
+  }
+  if (delivery.channel === "webhook") {
+    if (!delivery.endpoint) return { result: "rejected", statusCode: null, latencyMs: 0, response: "webhook delivery without an endpoint", retryAfterSeconds: null };
+    return sendWebhook(deps.fetch, delivery.endpoint, JSON.stringify(payload), delivery.event.id, { timeoutMs, ...(deps.clock ? { clock: deps.clock } : {}) });
+  }
+  const phone = payload.booking.caller.phone;
+  const text = confirmationText(payload, delivery.smsChangeHint);
+  if (!phone || !text) return { result: "rejected", statusCode: null, latencyMs: 0, response: "nothing to text: no number or not a confirmation", retryAfterSeconds: null };
+  if (!deps.sms) return { result: "failed", statusCode: null, latencyMs: 0, response: "SMS is not configured here (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)", retryAfterSeconds: null };
+  return deps.sms({ to: phone, body: text }, { timeoutMs });
+}
+
+export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions): Promise<DeliveryReport> {
+  const clock = deps.clock ?? Date.now;
+  const batchSize = options.batchSize ?? 100;
+  const concurrency = Math.max(1, options.concurrency ?? 32);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const leaseSeconds = options.leaseSeconds ?? 60;
+  if (timeoutMs * 2 > leaseSeconds * 1000) throw new RangeError(`an attempt's timeout (${timeoutMs} ms) must be well inside the lease (${leaseSeconds} s)`);
+  const report: DeliveryReport = { attempted: 0, delivered: 0, retried: 0, dead: 0, disabled: 0, stale: 0 };
+
+  const finish = async (delivery: ClaimedDelivery): Promise<void> => {
+    const sent = await sendDelivery(deps, delivery, timeoutMs);
+    const outcome = await deps.outbox.finishDelivery({
+      deliveryId: delivery.deliveryId,
+      leaseToken: delivery.leaseToken,
+      result: sent.result,
+      statusCode: sent.statusCode,
+      latencyMs: sent.latencyMs,
+      response: sent.response,
+      retryAfterSeconds: sent.retryAfterSeconds,
+    });
+    report.attempted += 1;
+    if (outcome === "delivered") report.delivered += 1;
+    else if (outcome === "retry") report.retried += 1;
+    else if (outcome === "dead") report.dead += 1;
+    else if (outcome === "disabled") report.disabled += 1;
+    else report.stale += 1;
+    deps.onAttempt?.({ channel: delivery.channel, type: delivery.event.type, outcome, statusCode: sent.statusCode, latencyMs: sent.latencyMs });
+  };
+
+  // A batch is never started when its attempts could outlive the deadline.
+  while (clock() + timeoutMs < options.deadline) {
+    const batch = await deps.outbox.claimDeliveries({ limit: batchSize, leaseSeconds, calendarId: options.calendarId });
+    if (batch.length === 0) break;
+    // A batch never holds two events of one booking for one subscriber, so its sends are independent.
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const delivery = batch[next++];
+        if (delivery) await finish(delivery);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+  }
+  return report;
+}
