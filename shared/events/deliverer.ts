@@ -22,6 +22,9 @@ export interface DeliveryAttempt {
   latencyMs: number;
 }
 
+/** Too little time left for an attempt to mean anything. */
+const MIN_ATTEMPT_MS = 250;
+
 export interface DelivererDeps {
   outbox: OutboxStore;
   fetch: Fetch;
@@ -32,7 +35,7 @@ export interface DelivererDeps {
 }
 
 export interface DeliverOptions {
-  /** Stop claiming new batches after this (ms since the epoch); work in hand is finished. */
+  /** Every attempt ends by this (ms since the epoch): no batch is claimed that could outlive it. */
   deadline: number;
   /** Deliveries leased at a time; default 100. */
   batchSize?: number;
@@ -83,8 +86,8 @@ export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions
   if (timeoutMs * 2 > leaseSeconds * 1000) throw new RangeError(`an attempt's timeout (${timeoutMs} ms) must be well inside the lease (${leaseSeconds} s)`);
   const report: DeliveryReport = { attempted: 0, delivered: 0, retried: 0, dead: 0, disabled: 0, stale: 0 };
 
-  const finish = async (delivery: ClaimedDelivery): Promise<void> => {
-    const sent = await sendDelivery(deps, delivery, timeoutMs);
+  const finish = async (delivery: ClaimedDelivery, attemptMs: number): Promise<void> => {
+    const sent = await sendDelivery(deps, delivery, attemptMs);
     const outcome = await deps.outbox.finishDelivery({
       deliveryId: delivery.deliveryId,
       leaseToken: delivery.leaseToken,
@@ -103,8 +106,10 @@ export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions
     deps.onAttempt?.({ channel: delivery.channel, type: delivery.event.type, outcome, statusCode: sent.statusCode, latencyMs: sent.latencyMs });
   };
 
-  // A batch is never started when its attempts could outlive the deadline.
-  while (clock() + timeoutMs < options.deadline) {
+  // A batch's attempts end by the deadline; none is started with less than MIN_ATTEMPT_MS to go.
+  for (;;) {
+    const attemptMs = Math.min(timeoutMs, options.deadline - clock());
+    if (attemptMs < MIN_ATTEMPT_MS) break;
     const batch = await deps.outbox.claimDeliveries({ limit: batchSize, leaseSeconds, calendarId: options.calendarId });
     if (batch.length === 0) break;
     // A batch never holds two events of one booking for one subscriber, so its sends are independent.
@@ -112,7 +117,7 @@ export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions
     const worker = async () => {
       while (next < batch.length) {
         const delivery = batch[next++];
-        if (delivery) await finish(delivery);
+        if (delivery) await finish(delivery, attemptMs);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
