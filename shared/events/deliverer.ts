@@ -9,7 +9,7 @@
  * const report = await deliverEvents({ outbox, fetch }, { deadline: Date.now() + 20_000 });
  */
 import type { ClaimedDelivery, DeliveryOutcome, OutboxStore } from "../store/outbox-store.ts";
-import { eventPayload } from "./payload.ts";
+import { eventPayload, type BookingEventV1 } from "./payload.ts";
 import { confirmationText, type SmsSender } from "./sms.ts";
 import { sendWebhook, type Fetch, type SendResult } from "./webhook.ts";
 
@@ -47,6 +47,8 @@ export interface DeliverOptions {
   leaseSeconds?: number;
   /** One calendar's deliveries only. */
   calendarId?: string | undefined;
+  /** Outcomes recorded per statement; default 25. 1 records each send at once (fewest resends after a crash). */
+  recordEvery?: number;
 }
 
 export interface DeliveryReport {
@@ -59,10 +61,17 @@ export interface DeliveryReport {
 }
 
 /** Sends one delivery; never throws (a bad snapshot is a failed attempt with the reason). */
-export async function sendDelivery(deps: Pick<DelivererDeps, "fetch" | "sms" | "clock">, delivery: ClaimedDelivery, timeoutMs: number): Promise<SendResult> {
-  let payload;
+export async function sendDelivery(
+  deps: Pick<DelivererDeps, "fetch" | "sms" | "clock">,
+  delivery: ClaimedDelivery,
+  timeoutMs: number,
+  payloads: Map<string, BookingEventV1> = new Map(),
+): Promise<SendResult> {
+  let payload = payloads.get(delivery.event.id);
   try {
-    payload = eventPayload(delivery.event);
+    // One event to several subscribers is built once per batch.
+    payload ??= eventPayload(delivery.event);
+    payloads.set(delivery.event.id, payload);
   } catch (error) {
     return { result: "failed", statusCode: null, latencyMs: 0, response: `the event's snapshot could not be read: ${error instanceof Error ? error.message : String(error)}`, retryAfterSeconds: null };
   }
@@ -83,20 +92,11 @@ export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const leaseSeconds = options.leaseSeconds ?? 60;
+  const recordEvery = Math.max(1, options.recordEvery ?? 25);
   if (timeoutMs * 2 > leaseSeconds * 1000) throw new RangeError(`an attempt's timeout (${timeoutMs} ms) must be well inside the lease (${leaseSeconds} s)`);
   const report: DeliveryReport = { attempted: 0, delivered: 0, retried: 0, dead: 0, disabled: 0, stale: 0 };
 
-  const finish = async (delivery: ClaimedDelivery, attemptMs: number): Promise<void> => {
-    const sent = await sendDelivery(deps, delivery, attemptMs);
-    const outcome = await deps.outbox.finishDelivery({
-      deliveryId: delivery.deliveryId,
-      leaseToken: delivery.leaseToken,
-      result: sent.result,
-      statusCode: sent.statusCode,
-      latencyMs: sent.latencyMs,
-      response: sent.response,
-      retryAfterSeconds: sent.retryAfterSeconds,
-    });
+  const tally = (delivery: ClaimedDelivery, sent: SendResult, outcome: DeliveryOutcome) => {
     report.attempted += 1;
     if (outcome === "delivered") report.delivered += 1;
     else if (outcome === "retry") report.retried += 1;
@@ -106,21 +106,61 @@ export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions
     deps.onAttempt?.({ channel: delivery.channel, type: delivery.event.type, outcome, statusCode: sent.statusCode, latencyMs: sent.latencyMs });
   };
 
-  // A batch's attempts end by the deadline; none is started with less than MIN_ATTEMPT_MS to go.
-  for (;;) {
-    const attemptMs = Math.min(timeoutMs, options.deadline - clock());
-    if (attemptMs < MIN_ATTEMPT_MS) break;
-    const batch = await deps.outbox.claimDeliveries({ limit: batchSize, leaseSeconds, calendarId: options.calendarId });
-    if (batch.length === 0) break;
-    // A batch never holds two events of one booking for one subscriber, so its sends are independent.
+  // Outcomes are recorded every `recordEvery` sends, one statement each: a deliverer that dies resends
+  // at most what it had not recorded (at least once), and the round trips stay few.
+  let unrecorded: { delivery: ClaimedDelivery; sent: SendResult }[] = [];
+  let recording: Promise<void> = Promise.resolve();
+  const record = () => {
+    const chunk = unrecorded;
+    unrecorded = [];
+    if (chunk.length === 0) return recording;
+    recording = recording.then(async () => {
+      const outcomes = await deps.outbox.finishDeliveries(
+        chunk.map(({ delivery, sent }) => ({
+          deliveryId: delivery.deliveryId,
+          leaseToken: delivery.leaseToken,
+          result: sent.result,
+          statusCode: sent.statusCode,
+          latencyMs: sent.latencyMs,
+          response: sent.response,
+          retryAfterSeconds: sent.retryAfterSeconds,
+        })),
+      );
+      chunk.forEach(({ delivery, sent }, i) => tally(delivery, sent, outcomes[i] ?? "stale"));
+    });
+    return recording;
+  };
+
+  // No batch is claimed with less than MIN_ATTEMPT_MS left before the deadline.
+  const claim = async (): Promise<ClaimedDelivery[]> =>
+    options.deadline - clock() < MIN_ATTEMPT_MS ? [] : deps.outbox.claimDeliveries({ limit: batchSize, leaseSeconds, calendarId: options.calendarId });
+
+  let batch = await claim();
+  while (batch.length > 0) {
+    const current = batch;
+    const payloads = new Map<string, BookingEventV1>();
+    // The next batch is claimed while this one's last sends are in flight, so the senders never wait
+    // for a whole batch to end. It cannot hold the next event of a booking whose send is unrecorded
+    // (that one is still waiting): the claim after recording picks those up.
+    let prefetch: Promise<ClaimedDelivery[]> | undefined;
     let next = 0;
+    // A claim never holds two events of one booking for one subscriber, so its sends are independent.
     const worker = async () => {
-      while (next < batch.length) {
-        const delivery = batch[next++];
-        if (delivery) await finish(delivery, attemptMs);
+      while (next < current.length) {
+        const delivery = current[next++];
+        if (next === current.length) prefetch ??= claim();
+        if (!delivery) continue;
+        const attemptMs = Math.max(MIN_ATTEMPT_MS, Math.min(timeoutMs, options.deadline - clock()));
+        // Awaited first: `unrecorded` must be read after the send, not before (record() swaps it).
+        const sent = await sendDelivery(deps, delivery, attemptMs, payloads);
+        unrecorded.push({ delivery, sent });
+        if (unrecorded.length >= recordEvery) void record().catch(() => {});
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, current.length) }, worker));
+    await record();
+    const prefetched = prefetch ? await prefetch : [];
+    batch = prefetched.length > 0 ? prefetched : await claim();
   }
   return report;
 }

@@ -78,6 +78,8 @@ export interface OutboxState {
 export interface OutboxStore {
   claimDeliveries(options: { limit: number; leaseSeconds: number; calendarId?: string | undefined }): Promise<ClaimedDelivery[]>;
   finishDelivery(attempt: FinishedAttempt): Promise<DeliveryOutcome>;
+  /** Many outcomes in one statement; the answer follows the order given. */
+  finishDeliveries(attempts: readonly FinishedAttempt[]): Promise<DeliveryOutcome[]>;
   state(): Promise<OutboxState>;
   /** Dead deliveries sent again from a fresh schedule; returns how many. */
   replay(filter: { deliveryId?: number; eventId?: string; endpointId?: string }): Promise<number>;
@@ -135,6 +137,22 @@ export function postgresOutboxStore(sql: Sql): OutboxStore {
             ${attempt.response ?? null}::text, ${attempt.retryAfterSeconds ?? null}::integer) as outcome`,
       );
       return String(row?.outcome) as DeliveryOutcome;
+    },
+
+    async finishDeliveries(attempts) {
+      if (attempts.length === 0) return [];
+      const json = attempts.map((a) => ({
+        delivery_id: a.deliveryId,
+        lease_token: a.leaseToken,
+        result: a.result,
+        status_code: a.statusCode ?? null,
+        latency_ms: Math.max(0, Math.round(a.latencyMs)),
+        response: a.response ?? null,
+        retry_after_seconds: a.retryAfterSeconds ?? null,
+      }));
+      const rows = await run(() => sql`select delivery_id, outcome from slotline.finish_deliveries(${sql.json(json)}::jsonb)`);
+      const byId = new Map(rows.map((row) => [Number(row.delivery_id), String(row.outcome) as DeliveryOutcome]));
+      return attempts.map((a) => byId.get(a.deliveryId) ?? "stale");
     },
 
     async state() {

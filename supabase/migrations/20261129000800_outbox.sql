@@ -666,6 +666,38 @@ comment on function slotline.finish_delivery(bigint, uuid, text, integer, intege
   'p_max_attempts or when rejected; disabled (410 Gone turns the endpoint off, the delivery waits). '
   'Returns that outcome, or stale when the lease is no longer the caller''s (nothing changes).';
 
+-- Many outcomes in one statement: a deliverer records what it sent every few dozen sends instead of one
+-- round trip each (measured: the round trips, not the sends, bounded throughput). Same rules as
+-- finish_delivery, applied in delivery id order so two deliverers never wait on each other in a cycle.
+create or replace function slotline.finish_deliveries(p_attempts jsonb, p_max_attempts integer default 11)
+returns table (delivery_id bigint, outcome text)
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_attempt jsonb;
+begin
+  if p_attempts is null or jsonb_typeof(p_attempts) <> 'array' then
+    raise exception using errcode = 'SL400', message = 'Delivery outcomes are a JSON array.';
+  end if;
+  for v_attempt in
+    select value from jsonb_array_elements(p_attempts) order by (value ->> 'delivery_id')::bigint
+  loop
+    delivery_id := (v_attempt ->> 'delivery_id')::bigint;
+    outcome := slotline.finish_delivery(
+      delivery_id, (v_attempt ->> 'lease_token')::uuid, v_attempt ->> 'result',
+      (v_attempt ->> 'status_code')::integer, coalesce((v_attempt ->> 'latency_ms')::integer, 0),
+      v_attempt ->> 'response', (v_attempt ->> 'retry_after_seconds')::integer, p_max_attempts);
+    return next;
+  end loop;
+end;
+$$;
+comment on function slotline.finish_deliveries(jsonb, integer) is
+  'finish_delivery for each element of a JSON array ({delivery_id, lease_token, result, status_code, '
+  'latency_ms, response, retry_after_seconds}), in one transaction; returns each delivery''s outcome.';
+
 create or replace function slotline.replay_deliveries(
   p_delivery_id bigint default null,
   p_event_id uuid default null,
