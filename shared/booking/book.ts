@@ -159,6 +159,7 @@ async function claimDirectly(deps: BookingDeps, request: BookingRequest, budget:
         caller: request.caller,
         notes: request.notes ?? null,
         replacesClaimId: request.replacesClaimId ?? null,
+        callerTimeZone: request.callerZone,
       });
       if (result.outcome === "taken") {
         await deps.precheck?.leave(slotKey, request.idempotencyKey);
@@ -200,7 +201,7 @@ async function claimFromHold(deps: BookingDeps, request: BookingRequest, budget:
 
   if (hold.status === "held") {
     try {
-      const { claim } = await deps.ledger.beginBooking(hold.id, { ...request.caller, notes: request.notes ?? null });
+      const { claim } = await deps.ledger.beginBooking(hold.id, { ...request.caller, notes: request.notes ?? null, timeZone: request.callerZone });
       return { kind: "claim", claim, replayed: false };
     } catch (error) {
       if (!isLedgerError(error, "transition-refused")) throw error;

@@ -59,6 +59,8 @@ export interface ClaimRequest {
   caller?: Caller;
   notes?: string | null;
   replacesClaimId?: string | null;
+  /** The caller's IANA zone, kept for booking events and texts (an unknown zone is kept as none). */
+  callerTimeZone?: string | null;
 }
 
 /** `claimed`: a new claim; `replayed`: this key's earlier claim; `taken`: an overlapping claim won. */
@@ -139,7 +141,7 @@ export interface BatchOptions {
 export interface Ledger {
   claimSlot(request: ClaimRequest): Promise<ClaimResult>;
   /** held -> pending, adding the caller's details. */
-  beginBooking(claimId: string, caller?: Caller & { notes?: string | null }): Promise<ChangeResult>;
+  beginBooking(claimId: string, caller?: Caller & { notes?: string | null; timeZone?: string | null }): Promise<ChangeResult>;
   /** pending -> confirmed with the calendar event id. */
   confirmClaim(claimId: string, calendarEventId: string): Promise<ChangeResult>;
   /**

@@ -20,6 +20,189 @@ alter table slotline.calendars add column if not exists sms_change_hint text
   constraint sms_change_hint_is_short check (sms_change_hint is null or length(sms_change_hint) <= 160);
 
 -- ---------------------------------------------------------------------------------------------------
+-- Claims: the caller's zone, for the events' payloads and the SMS text
+-- ---------------------------------------------------------------------------------------------------
+
+-- The assistant knows the caller's zone (said, from the number, or assumed the business's); a booking
+-- event says the time on the caller's clock too, and the text reads in the caller's zone. The
+-- history table follows slot_claims column for column (archive_claims moves rows with select *).
+alter table slotline.slot_claims add column if not exists caller_time_zone text;
+alter table slotline.claim_history add column if not exists caller_time_zone text;
+comment on column slotline.slot_claims.caller_time_zone is
+  'The caller''s IANA zone when the booking was made (null: not known), for booking events and texts.';
+
+-- A zone the database knows, or null: a wrong zone from a caller never fails a booking.
+create or replace function slotline.known_time_zone(p_zone text)
+returns text
+language plpgsql
+stable
+as $$
+begin
+  if p_zone is null or not slotline.is_valid_time_zone(p_zone) then
+    return null;
+  end if;
+  return p_zone;
+end;
+$$;
+comment on function slotline.known_time_zone(text) is 'The zone when Postgres knows it, else null.';
+
+-- claim_slot and begin_booking take the caller's zone. A new parameter changes the signature: the old
+-- versions go, so that calls naming their arguments stay unambiguous. The bodies are those of
+-- 20261129000500_ledger_scale (claim_slot) and 20261125000400_claim_api (begin_booking) with the zone
+-- stored.
+drop function if exists slotline.claim_slot(uuid, timestamptz, timestamptz, text, slotline.claim_status,
+  integer, text, text, text, text, text, text, uuid);
+
+create or replace function slotline.claim_slot(
+  p_calendar_id uuid,
+  p_starts_at timestamptz,
+  p_ends_at timestamptz,
+  p_idempotency_key text,
+  p_status slotline.claim_status default 'held',
+  p_hold_seconds integer default null,
+  p_call_id text default null,
+  p_tool_call_id text default null,
+  p_caller_name text default null,
+  p_caller_phone text default null,
+  p_caller_email text default null,
+  p_notes text default null,
+  p_replaces_claim_id uuid default null,
+  p_caller_time_zone text default null
+)
+returns slotline.claim_outcome
+language plpgsql
+volatile
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  v_calendar slotline.calendars;
+  v_during tstzrange;
+  v_claim slotline.slot_claims;
+  v_expires_at timestamptz;
+begin
+  if p_idempotency_key is null or btrim(p_idempotency_key) = '' then
+    raise exception using errcode = 'SL400', message = 'A claim needs an idempotency key.';
+  end if;
+  if p_status is null or p_status not in ('held', 'pending') then
+    raise exception using errcode = 'SL400',
+      message = format('A new claim is held or pending, not %s.', coalesce(p_status::text, 'null'));
+  end if;
+  if p_starts_at is null or p_ends_at is null or p_ends_at <= p_starts_at then
+    raise exception using errcode = 'SL400',
+      message = format('A slot must end after it starts (got %s to %s).',
+        coalesce(p_starts_at::text, 'null'), coalesce(p_ends_at::text, 'null'));
+  end if;
+  select * into v_calendar from slotline.calendars where id = p_calendar_id;
+  if not found then
+    raise exception using errcode = 'SL404', message = format('Unknown calendar %s.', p_calendar_id);
+  end if;
+  v_during := tstzrange(p_starts_at, p_ends_at, '[)');
+
+  -- The same request again gets the same claim, before any other rule is re-judged against a later now().
+  v_claim := slotline.claim_by_key(p_idempotency_key);
+  if v_claim.id is not null then
+    return slotline.replay_claim(v_claim, p_calendar_id, v_during);
+  end if;
+
+  perform slotline.assert_slot_fits(v_calendar, v_during);
+  if p_starts_at < now() then
+    raise exception using errcode = 'SL400', message = format('%s is in the past.', p_starts_at);
+  end if;
+  if p_status = 'held' then
+    if p_hold_seconds is not null and p_hold_seconds <= 0 then
+      raise exception using errcode = 'SL400', message = 'A hold needs a positive number of seconds.';
+    end if;
+    v_expires_at := now() + make_interval(secs => coalesce(p_hold_seconds, v_calendar.hold_seconds));
+  end if;
+
+  -- Fast path: a committed overlapping claim (or mirrored busy time) answers "taken" without writing.
+  if slotline.slot_is_claimed(p_calendar_id, v_during) then
+    return slotline.replay_or_taken(p_idempotency_key, p_calendar_id, v_during, p_call_id, p_tool_call_id);
+  end if;
+
+  begin
+    -- Claimers of overlapping ranges queue here, one at a time (see lock_slot_cells).
+    perform slotline.lock_slot_cells(v_calendar, v_during);
+
+    -- The winner may have committed while we queued.
+    if slotline.slot_is_claimed(p_calendar_id, v_during) then
+      return slotline.replay_or_taken(p_idempotency_key, p_calendar_id, v_during, p_call_id, p_tool_call_id);
+    end if;
+
+    -- now() cannot appear in the constraint's predicate: expire overlapping stale holds first.
+    perform slotline.expire_stale_holds(p_calendar_id, v_during);
+
+    -- The exclusion constraint, not the queue above, is what guarantees a single winner.
+    insert into slotline.slot_claims (
+      calendar_id, during, status, expires_at, idempotency_key, call_id, tool_call_id,
+      caller_name, caller_phone, caller_email, notes, replaces_claim_id, caller_time_zone
+    ) values (
+      p_calendar_id, v_during, p_status, v_expires_at, p_idempotency_key, p_call_id, p_tool_call_id,
+      p_caller_name, p_caller_phone, p_caller_email, p_notes, p_replaces_claim_id,
+      slotline.known_time_zone(p_caller_time_zone)
+    )
+    returning * into v_claim;
+    return slotline.outcome_of('claimed', v_claim);
+  exception
+    when exclusion_violation or deadlock_detected or unique_violation then
+      -- Lost the constraint, a deadlock, or the key to a concurrent twin: never a raw error.
+      return slotline.replay_or_taken(p_idempotency_key, p_calendar_id, v_during, p_call_id, p_tool_call_id);
+  end;
+end;
+$$;
+comment on function slotline.claim_slot(uuid, timestamptz, timestamptz, text, slotline.claim_status,
+  integer, text, text, text, text, text, text, uuid, text) is
+  'Claims [starts_at, ends_at) as a hold or straight into booking (pending). Outcome claimed, replayed '
+  '(same idempotency key and slot) or taken (an overlapping active claim or mirrored busy event exists). '
+  'Raises SL400 for a malformed, off-grid, out-of-hours or past slot, SL404 for an unknown calendar, '
+  'SL409 when the key was used for a different slot. p_caller_time_zone: the caller''s zone (an unknown '
+  'one is stored as null).';
+
+drop function if exists slotline.begin_booking(uuid, text, text, text, text);
+
+create or replace function slotline.begin_booking(
+  p_claim_id uuid,
+  p_caller_name text default null,
+  p_caller_phone text default null,
+  p_caller_email text default null,
+  p_notes text default null,
+  p_caller_time_zone text default null
+)
+returns slotline.claim_outcome
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_claim slotline.slot_claims := slotline.lock_claim(p_claim_id);
+begin
+  if v_claim.status in ('pending', 'confirmed') then
+    return slotline.outcome_of('unchanged', v_claim);
+  end if;
+  -- A hold past its expiry that nobody has taken is still ours: a claimer would have expired it first.
+  if v_claim.status <> 'held' then
+    perform slotline.refuse_transition(v_claim, 'book');
+  end if;
+  update slotline.slot_claims
+     set status = 'pending', expires_at = null, updated_at = now(),
+         caller_name = coalesce(p_caller_name, caller_name),
+         caller_phone = coalesce(p_caller_phone, caller_phone),
+         caller_email = coalesce(p_caller_email, caller_email),
+         notes = coalesce(p_notes, notes),
+         caller_time_zone = coalesce(slotline.known_time_zone(p_caller_time_zone), caller_time_zone)
+   where id = p_claim_id
+  returning * into v_claim;
+  return slotline.outcome_of('updated', v_claim);
+end;
+$$;
+comment on function slotline.begin_booking(uuid, text, text, text, text, text) is
+  'Turns a hold into a booking in progress (held -> pending), adding caller details and zone. Pending or '
+  'confirmed: unchanged. Expired, released, failed or cancelled: SL422.';
+
+-- ---------------------------------------------------------------------------------------------------
 -- Webhook endpoints
 -- ---------------------------------------------------------------------------------------------------
 
@@ -171,6 +354,7 @@ begin
       'caller_name', p_claim.caller_name,
       'caller_phone', p_claim.caller_phone,
       'caller_email', p_claim.caller_email,
+      'caller_time_zone', p_claim.caller_time_zone,
       'notes', p_claim.notes,
       'calendar_event_id', p_claim.calendar_event_id,
       'replaces_booking_id', p_claim.replaces_claim_id,

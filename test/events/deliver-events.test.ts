@@ -36,10 +36,10 @@ const deliverEvents = (query: string, headers: Record<string, string> = { author
   rig.functions["deliver-events"](new Request(`http://localhost/functions/v1/deliver-events${query}`, { method: "POST", headers }));
 
 describe("deliver-events", () => {
-  it("sends a booking made on the phone to the business's webhook and texts the caller", async () => {
+  it("sends a booking made on the phone to the business's webhook and texts the caller, on the caller's clock", async () => {
     const calendar = await createTestCalendar(sql, { time_zone: "America/Phoenix", display_name: "Sunny Dental", sms_confirmation: true, business_hours: { monday: [["00:00", "24:00"]], tuesday: [["00:00", "24:00"]], wednesday: [["00:00", "24:00"]], thursday: [["00:00", "24:00"]], friday: [["00:00", "24:00"]], saturday: [["00:00", "24:00"]], sunday: [["00:00", "24:00"]] } });
     await sql`select * from slotline.add_webhook_endpoint(${receiver.url}, ${calendar.id}::uuid, '{}', ${webhookSecret})`;
-    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(3, 20)), calendar: calendar.name, name: "Ana Caller" }, { callId: "call-e2e-1", customerNumber: "+16025550142", headers: { authorization: `Bearer ${SECRET}` } });
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(3, 20)), calendar: calendar.name, name: "Ana Caller", caller_time_zone: "Eastern" }, { callId: "call-e2e-1", customerNumber: "+16025550142", headers: { authorization: `Bearer ${SECRET}` } });
     expect(booked.ok).toBe(true);
 
     const response = await deliverEvents(`?calendar=${calendar.name}&seconds=5`);
@@ -47,8 +47,8 @@ describe("deliver-events", () => {
     expect(await response.json()).toMatchObject({ delivered: 2, retried: 0, dead: 0 });
 
     const [webhook] = receiver.received().filter((e) => e.payload.calendar && (e.payload.calendar as { id: string }).id === calendar.id);
-    expect(webhook?.payload).toMatchObject({ version: 1, type: "booking.confirmed", booking: { call_id: "call-e2e-1", caller: { name: "Ana Caller", phone: "+16025550142" }, times: { calendar: { time_zone: "America/Phoenix" } } } });
-    expect(twilio.messages().find((m) => m.to === "+16025550142")?.body).toMatch(/^Sunny Dental: you're booked for .+ \(Arizona time\)\. To change it, call us back\.$/);
+    expect(webhook?.payload).toMatchObject({ version: 1, type: "booking.confirmed", booking: { call_id: "call-e2e-1", caller: { name: "Ana Caller", phone: "+16025550142" }, times: { calendar: { time_zone: "America/Phoenix" }, caller: { time_zone: "America/New_York" } } } });
+    expect(twilio.messages().find((m) => m.to === "+16025550142")?.body).toMatch(/^Sunny Dental: you're booked for .+ \(Eastern time\)\. To change it, call us back\.$/);
 
     await rig.services.metrics?.flush();
     const scrape = await (await rig.functions.metrics(new Request("http://localhost/functions/v1/metrics"))).text();

@@ -1,7 +1,7 @@
 begin;
 \ir _claims-fixture.psql
 
-select plan(15);
+select plan(17);
 
 -- The pgtap calendar texts its callers; one endpoint for its confirmations only, one for everything,
 -- one turned off. pg_temp.events(key) lists the event types written for a claim, oldest first.
@@ -97,6 +97,16 @@ select results_eq(
   $$ select type || ':' || (data ->> 'change') from slotline.outbox_events where booking_id = pg_temp.id('external') and type = 'booking.changed_externally' order by seq $$,
   array['booking.changed_externally:moved', 'booking.changed_externally:cancelled'],
   'A booking moved and then deleted in the calendar should write booking.changed_externally twice');
+
+-- The caller's zone travels with the booking; a zone Postgres does not know is dropped, not refused.
+select slotline.claim_slot('00000000-0000-0000-0000-0000000000a1', pg_temp.at(17), pg_temp.at(17.5), 'zoned',
+  'pending', p_caller_phone => '+12125550147', p_caller_time_zone => 'America/New_York');
+select slotline.confirm_claim(pg_temp.id('zoned'), 'evt-zoned');
+select is((select data #>> '{booking,caller_time_zone}' from slotline.outbox_events where booking_id = pg_temp.id('zoned')),
+  'America/New_York', 'The event should carry the caller''s zone');
+select is((slotline.claim_slot('00000000-0000-0000-0000-0000000000a1', pg_temp.at(18), pg_temp.at(18.5), 'bad-zone',
+  'pending', p_caller_time_zone => 'Mars/Olympus')).outcome, 'claimed',
+  'A caller''s zone Postgres does not know should not cost the booking');
 
 select * from finish();
 rollback;
