@@ -6,6 +6,7 @@
  * migrations, and the calendar kept in Postgres. With DATABASE_URL, Google credentials or REDIS_URL
  * (environment or .env), it uses those instead. Startup says which.
  */
+import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Temporal } from "@js-temporal/polyfill";
 import { maintainMirrors } from "../shared/booking/mirror.ts";
@@ -37,6 +38,7 @@ export interface RunningSlotline {
  */
 export async function startSlotline(config: ServerConfig, say: (line: string) => void): Promise<RunningSlotline> {
   let embedded: EmbeddedPostgres | undefined;
+  let embeddedUrlFile: string | undefined;
   let sql: Sql;
   let databaseLabel: string;
   if (config.databaseUrl) {
@@ -60,6 +62,10 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     });
     if (applied.length > 0) say(`  applied ${applied.length} migration(s): ${applied.map((m) => m.version).join(", ")}`);
     databaseLabel = `embedded PGlite (${join(dataDir, "db")})`;
+    // For tools of this machine's user (`npm run demo` subscribes a webhook in SQL): the address, owner
+    // only, in the data directory that already holds the data itself; removed when the server stops.
+    embeddedUrlFile = join(dataDir, "database-url");
+    await writeFile(embeddedUrlFile, `${embedded.url}\n`, { mode: 0o600 });
   }
 
   if (config.google?.calendarId) {
@@ -146,6 +152,7 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
       await host.close();
       redis?.disconnect();
       await sql.end({ timeout: 5 });
+      if (embeddedUrlFile) await rm(embeddedUrlFile, { force: true });
       await embedded?.close();
     },
   };
