@@ -687,8 +687,8 @@ comment on function slotline.list_webhook_endpoints() is
 -- ---------------------------------------------------------------------------------------------------
 
 -- The retry schedule: 10 s times 4 to the power of the attempts so far, at most 8 hours, with jitter
--- of +-20% so a receiver that comes back is not hit by every retry at once. Eleven attempts span about
--- 36 hours (at least 28 with the least jitter); the twelfth failure is dead.
+-- of +-20% so a receiver that comes back is not hit by every retry at once. The eleventh failed attempt
+-- is dead: about 36 hours after the first (at least 28 with the least jitter).
 create or replace function slotline.delivery_backoff(p_attempts integer)
 returns interval
 language plpgsql
