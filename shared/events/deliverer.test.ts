@@ -197,7 +197,7 @@ describe("deliverEvents", () => {
       env: { ...process.env, DELIVER_CALENDAR_ID: b.calendar.id, DELIVER_LEASE_SECONDS: "5", DELIVER_CONCURRENCY: "1" },
       stdio: "ignore",
     });
-    await b.receiver.waitFor(3);
+    await b.receiver.waitFor(3, 40_000); // a process of its own starts slowly on a busy machine
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
     const sentBeforeKill = b.receiver.received().length;
@@ -212,7 +212,7 @@ describe("deliverEvents", () => {
                                  where id in ${sql(leased.map((r) => Number(r.id)))} and status = 'waiting' and attempts = 1`;
     expect(untouched[0]?.n).toBe(leased.length);
     // After the lease, the rest goes (polling the real clock: no backdating here).
-    const until = Date.now() + 15_000;
+    const until = Date.now() + 30_000;
     while ((await statuses(b.calendar)).delivered !== made.events && Date.now() < until) {
       await run(b);
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -227,5 +227,5 @@ describe("deliverEvents", () => {
     expect(twice.every((id) => unrecorded.has(id))).toBe(true);
     expectOrderPerBooking(received);
     expect(b.receiver.unverified()).toBe(0);
-  });
+  }, 90_000);
 });
