@@ -11,6 +11,8 @@
  *   writes the event and three deliveries: two webhook endpoints and the SMS confirmation) and off
  *   (the trigger disabled on this throwaway database), in alternating rounds so drift hits both.
  *   Target: p99 on minus p99 off under 2 ms (within the noise of a shared 2-core machine).
+ * - The same at the ledger alone (claim_slot + confirm_claim through the store), where the trigger's
+ *   own cost is not drowned by HTTP and the tool's other work. Target: p50 within 0.5 ms.
  * - Deliverer throughput: N waiting webhook deliveries to the local receiver, one deliverer and two at
  *   once. Target >= 500 events/s.
  */
@@ -83,6 +85,32 @@ try {
 const booking = { outboxOn: summarize(samples.on), outboxOff: summarize(samples.off) };
 console.log(formatSummary("booking, outbox off", booking.outboxOff));
 console.log(formatSummary("booking, outbox on (2 endpoints + SMS)", booking.outboxOn));
+// The same at the ledger alone (claim_slot pending + confirm_claim, the statements whose transaction the
+// trigger joins), without HTTP and the tool's other work: the trigger's own cost, with less noise.
+const ledger = rig.services.deps.ledger;
+const ledgerBooking = async () => {
+  const start = firstSlot.add({ minutes: 30 * slot++ }).toInstant();
+  const started = performance.now();
+  const claimed = await ledger.claimSlot({ calendarId: calendar.id, startsAt: start, endsAt: start.add({ minutes: 30 }), idempotencyKey: `bench-ledger-${slot}`, status: "pending", caller: { phone: "+16025550100" } });
+  if (claimed.outcome !== "claimed") throw new Error(`ledger claim: ${claimed.outcome}`);
+  await ledger.confirmClaim(claimed.claim.id, `evt${slot}`);
+  return performance.now() - started;
+};
+const ledgerSamples: Record<"on" | "off", number[]> = { on: [], off: [] };
+try {
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const)) {
+      await setTrigger(mode === "on");
+      for (let i = 0; i < perRound; i++) ledgerSamples[mode].push(await ledgerBooking());
+    }
+  }
+} finally {
+  await setTrigger(true);
+}
+const ledgerOnly = { outboxOn: summarize(ledgerSamples.on), outboxOff: summarize(ledgerSamples.off) };
+console.log(formatSummary("ledger claim+confirm, outbox off", ledgerOnly.outboxOff));
+console.log(formatSummary("ledger claim+confirm, outbox on", ledgerOnly.outboxOn));
+results.ledgerOnly = ledgerOnly;
 const [written] = await sql`select count(*)::int as n from slotline.outbox_events where calendar_id = ${calendar.id}::uuid`;
 results.booking = { ...booking, p99Ratio: round2(booking.outboxOn.p99 / booking.outboxOff.p99), p50Ratio: round2(booking.outboxOn.p50 / booking.outboxOff.p50), eventsWritten: written?.n, samplesPerMode: (rounds * perRound) / 2 };
 
@@ -139,6 +167,7 @@ const on = booking.outboxOn as Summary;
 const off = booking.outboxOff as Summary;
 const targets = [
   target("booking p99 with the outbox on minus off < 2 ms (noise here)", on.p99 - off.p99, 2),
+  target("ledger claim+confirm p50 with the outbox on minus off < 0.5 ms", ledgerOnly.outboxOn.p50 - ledgerOnly.outboxOff.p50, 0.5),
   target("deliverer x1: >= 500 events/s to a local receiver", oneDeliverer.perSecond as number, 500, true),
   target("deliverer x2 (same process): >= 500 events/s to a local receiver", twoDeliverers.perSecond as number, 500, true),
   target("every signature verified by standardwebhooks (unverified = 0)", unverified, 0.5),

@@ -109,13 +109,16 @@ export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions
   // Outcomes are recorded every `recordEvery` sends, one statement each: a deliverer that dies resends
   // at most what it had not recorded (at least once), and the round trips stay few.
   let unrecorded: { delivery: ClaimedDelivery; sent: SendResult }[] = [];
-  let recording: Promise<void> = Promise.resolve();
+  // Chunks are recorded side by side (they hold different deliveries); a failed one is reported when
+  // the run ends, and its deliveries come back when their lease does.
+  const recordings = new Set<Promise<void>>();
+  let recordFailure: unknown;
   const record = () => {
     const chunk = unrecorded;
     unrecorded = [];
-    if (chunk.length === 0) return recording;
-    recording = recording.then(async () => {
-      const outcomes = await deps.outbox.finishDeliveries(
+    if (chunk.length === 0) return;
+    const recording = deps.outbox
+      .finishDeliveries(
         chunk.map(({ delivery, sent }) => ({
           deliveryId: delivery.deliveryId,
           leaseToken: delivery.leaseToken,
@@ -125,10 +128,19 @@ export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions
           response: sent.response,
           retryAfterSeconds: sent.retryAfterSeconds,
         })),
-      );
-      chunk.forEach(({ delivery, sent }, i) => tally(delivery, sent, outcomes[i] ?? "stale"));
-    });
-    return recording;
+      )
+      .then(
+        (outcomes) => chunk.forEach(({ delivery, sent }, i) => tally(delivery, sent, outcomes[i] ?? "stale")),
+        (error: unknown) => {
+          recordFailure ??= error;
+        },
+      )
+      .finally(() => recordings.delete(recording));
+    recordings.add(recording);
+  };
+  const recorded = async () => {
+    record();
+    await Promise.all([...recordings]);
   };
 
   // No batch is claimed with less than MIN_ATTEMPT_MS left before the deadline.
@@ -154,13 +166,16 @@ export async function deliverEvents(deps: DelivererDeps, options: DeliverOptions
         // Awaited first: `unrecorded` must be read after the send, not before (record() swaps it).
         const sent = await sendDelivery(deps, delivery, attemptMs, payloads);
         unrecorded.push({ delivery, sent });
-        if (unrecorded.length >= recordEvery) void record().catch(() => {});
+        if (unrecorded.length >= recordEvery) record();
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, current.length) }, worker));
-    await record();
+    // Recorded before the next claim: a booking's next event becomes due only once this one is.
+    await recorded();
     const prefetched = prefetch ? await prefetch : [];
     batch = prefetched.length > 0 ? prefetched : await claim();
   }
+  await recorded();
+  if (recordFailure !== undefined) throw recordFailure;
   return report;
 }
