@@ -24,7 +24,7 @@ import { deliverEvents } from "../shared/events/deliverer.ts";
 import { postgresOutboxStore } from "../shared/store/outbox-store.ts";
 import { connectPostgres } from "../shared/store/postgres-ledger.ts";
 import { formatSummary, formatTargets, summarize, target, writeResults, type Summary } from "./lib/report.ts";
-import { benchDatabaseUrl, createCalendar, OPEN_ALL_DAY, pause, postVapi, toolCallsMessage, vapiRig, versions } from "./lib/vapi-rig.ts";
+import { benchDatabaseUrl, createCalendar, OPEN_ALL_DAY, pause, postgresBackendsCpuMs, postVapi, processCpuMs, toolCallsMessage, vapiRig, versions } from "./lib/vapi-rig.ts";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
 const perRound = Number(process.env.BENCH_SAMPLES ?? 60);
@@ -137,11 +137,20 @@ async function throughput(label: string, deliverers: number): Promise<Record<str
   const calendarId = await waitingDeliveries(events);
   const before = (await receiver.counts()).received;
   const pools = Array.from({ length: deliverers }, () => connectPostgres(benchDatabaseUrl(), { max: 4 }));
+  const cpuBefore = { deliverer: process.cpuUsage(), receiver: processCpuMs(receiverProcess.pid ?? -1), postgres: await postgresBackendsCpuMs(sql) };
   const started = performance.now();
   const reports = await Promise.all(
     pools.map((pool) => deliverEvents({ outbox: postgresOutboxStore(pool), fetch: (input, init) => fetch(input, init) }, { deadline: Date.now() + 120_000, calendarId, batchSize, concurrency, timeoutMs: 5000 })),
   );
   const seconds = (performance.now() - started) / 1000;
+  // CPU per event, whatever else the machine is doing: what the figure would be on an idle machine.
+  const delivererCpu = process.cpuUsage(cpuBefore.deliverer);
+  const cpuMs = {
+    deliverer: (delivererCpu.user + delivererCpu.system) / 1000,
+    receiver: processCpuMs(receiverProcess.pid ?? -1) - cpuBefore.receiver,
+    postgres: (await postgresBackendsCpuMs(sql)) - cpuBefore.postgres,
+  };
+  const cpuMsPerEvent = Math.round(((cpuMs.deliverer + cpuMs.receiver + cpuMs.postgres) / events) * 1000) / 1000;
   await Promise.all(pools.map((pool) => pool.end()));
   const delivered = reports.reduce((sum, r) => sum + r.delivered, 0);
   const after = await receiver.counts();
@@ -151,10 +160,16 @@ async function throughput(label: string, deliverers: number): Promise<Record<str
       from slotline.outbox_attempts a join slotline.outbox_deliveries d on d.id = a.delivery_id
       join slotline.outbox_events e on e.seq = d.event_seq where e.calendar_id = ${calendarId}::uuid`;
   const perSecond = round2(delivered / seconds);
+  console.log(`${label.padEnd(44)} CPU per event: deliverer ${(cpuMs.deliverer / events).toFixed(3)} ms, receiver ${(cpuMs.receiver / events).toFixed(3)} ms, postgres ${(cpuMs.postgres / events).toFixed(3)} ms: ${cpuMsPerEvent} ms in all, ${Math.round((2 * 1000) / cpuMsPerEvent)} events/s on two idle cores`);
   console.log(`${label.padEnd(44)} ${delivered} delivered (${arrived} arrived, ${after.unverified} unverified) in ${seconds.toFixed(2)} s: ${perSecond} events/s; attempt p50 ${Number(latency?.p50).toFixed(1)} ms, p99 ${Number(latency?.p99).toFixed(1)} ms`);
-  return { deliverers, events, delivered, arrived, seconds: round2(seconds), perSecond, attemptLatencyMs: { p50: Number(latency?.p50), p99: Number(latency?.p99) } };
+  return { deliverers, events, delivered, arrived, seconds: round2(seconds), perSecond, cpuMs, cpuMsPerEvent, idleTwoCoreEventsPerSecond: Math.round((2 * 1000) / cpuMsPerEvent), attemptLatencyMs: { p50: Number(latency?.p50), p99: Number(latency?.p99) } };
 }
 
+// Warm-up (not reported): the first thousand sends pay for the JIT, the pools and the receiver's sockets.
+{
+  const warmCalendar = await waitingDeliveries(1000);
+  await deliverEvents({ outbox: postgresOutboxStore(sql), fetch: (input, init) => fetch(input, init) }, { deadline: Date.now() + 60_000, calendarId: warmCalendar, batchSize, concurrency });
+}
 const oneDeliverer = await throughput("deliverer x1 -> local receiver", 1);
 const twoDeliverers = await throughput("deliverer x2 -> local receiver", 2);
 const unverified = (await receiver.counts()).unverified;
