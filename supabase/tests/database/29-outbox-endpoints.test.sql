@@ -1,7 +1,7 @@
 begin;
 \ir _claims-fixture.psql
 
-select plan(14);
+select plan(16);
 
 select has_table('slotline', 'webhook_endpoints', 'Webhook endpoints should be a table of the slotline schema');
 select has_table('slotline', 'outbox_events', 'The outbox should be a table of the slotline schema');
@@ -32,6 +32,12 @@ select throws_ok($$ select * from slotline.claim_deliveries(0) $$, 'SL400',
   'A deliverer takes 1 to 1000 deliveries at a time, not 0.', 'A batch of none should be refused');
 select is(slotline.kick_event_delivery(), false,
   'Without a schedule the cron job''s call should do nothing');
+
+select alike(slotline.schedule_event_delivery('https://ref.supabase.co/functions/v1/deliver-events', 'a-token-of-sixteen+'),
+  'saved; pg_net is not enabled here%',
+  'Scheduling delivery where pg_net is absent should save the address and say what is missing');
+select is(slotline.kick_event_delivery(), false,
+  'Without pg_net the cron job''s call should do nothing, and not fail');
 
 set local role anon;
 select throws_ok($$ select * from slotline.webhook_endpoints $$, '42501', null,
