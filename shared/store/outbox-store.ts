@@ -67,10 +67,9 @@ export interface OutboxState {
   waiting: number;
   /** Waiting and due now (not backing off, not leased). */
   due: number;
-  delivered: number;
+  /** Waiting after a failed attempt (backing off). */
+  retrying: number;
   dead: number;
-  /** Attempts beyond the first, over every delivery kept. */
-  retried: number;
   /** Seconds since the oldest waiting delivery was written; null when none waits. */
   oldestWaitingSeconds: number | null;
 }
@@ -160,9 +159,8 @@ export function postgresOutboxStore(sql: Sql): OutboxStore {
       return {
         waiting: Number(row?.waiting ?? 0),
         due: Number(row?.due ?? 0),
-        delivered: Number(row?.delivered ?? 0),
+        retrying: Number(row?.retrying ?? 0),
         dead: Number(row?.dead ?? 0),
-        retried: Number(row?.retried ?? 0),
         oldestWaitingSeconds: row?.oldest_waiting_seconds === null || row?.oldest_waiting_seconds === undefined ? null : Number(row.oldest_waiting_seconds),
       };
     },
