@@ -169,6 +169,20 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("takes Twilio's settings all or none, and checks their form", () => {
+    const sid = `AC${"0".repeat(31)}1`;
+    expect(loadConfig({}).twilio).toBeUndefined();
+    expect(loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: "0123456789abcdef0123", TWILIO_FROM: "+16025550100" }).twilio).toMatchObject({ accountSid: sid, from: "+16025550100" });
+    expect(problemsOf({ TWILIO_ACCOUNT_SID: sid })).toEqual([
+      "TWILIO_AUTH_TOKEN is missing: the SMS confirmation needs it with TWILIO_ACCOUNT_SID",
+      "TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID) is missing: texts need a sender",
+    ]);
+    expect(problemsOf({ TWILIO_ACCOUNT_SID: "12345", TWILIO_AUTH_TOKEN: "0123456789abcdef0123", TWILIO_FROM: "6025550100" })).toEqual([
+      "TWILIO_ACCOUNT_SID must be the account SID from the Twilio console: AC and 32 hex digits",
+      "TWILIO_FROM must be a Twilio phone number in E.164, e.g. +16025550100",
+    ]);
+  });
+
   it("lists every problem at once, in one message, without repeating secret values", () => {
     const secret = "postgres://user:hunter2@db";
     let error: unknown;

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "../shared/calendar/google/index.ts";
-import { ConfigError, configProblems, databaseUrlOf, slotlineEnvSchema, type LogLevel } from "../shared/config.ts";
+import { ConfigError, configProblems, databaseUrlOf, slotlineEnvSchema, twilioProblems, twilioSettingsOf, type LogLevel } from "../shared/config.ts";
 
 export { ConfigError };
 
@@ -46,6 +46,8 @@ export interface ServerConfig {
   healthToken: string | undefined;
   /** GOOGLE_WEBHOOK_URL: where Google's push notifications for the calendar mirror go (a tunnel to google-webhook). */
   googleWebhookUrl: string | undefined;
+  /** TWILIO_*: the SMS confirmation's sender; without it, texts are printed, not sent. */
+  twilio: ReturnType<typeof twilioSettingsOf>;
   logLevel: LogLevel;
 }
 
@@ -135,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
         "or set SLOTLINE_ALLOW_UNAUTHENTICATED=true if that is really what you want",
     );
   }
+  if (parsed.success) problems.push(...twilioProblems(parsed.data));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const e = parsed.data;
@@ -162,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     metricsToken: e.METRICS_TOKEN,
     healthToken: e.HEALTH_TOKEN,
     googleWebhookUrl: e.GOOGLE_WEBHOOK_URL,
+    twilio: twilioSettingsOf(e),
     logLevel: e.LOG_LEVEL ?? "info",
   };
 }

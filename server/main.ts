@@ -6,6 +6,7 @@
  * migrations, and the calendar kept in Postgres. With DATABASE_URL, Google credentials or REDIS_URL
  * (environment or .env), it uses those instead. Startup says which.
  */
+import { rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Temporal } from "@js-temporal/polyfill";
 import { maintainMirrors } from "../shared/booking/mirror.ts";
@@ -23,6 +24,8 @@ import { applyMigrations } from "./migrate.ts";
 const REPO = resolve(import.meta.dirname, "..");
 /** The long-lived server does what pg_cron and a scheduled `reconcile` call do for a deployment. */
 const HOUSEKEEPING_MS = 60_000;
+/** Booking events (webhooks, texts) go out within a couple of seconds, as pg_cron's kick does on Supabase. */
+const DELIVERY_MS = 2_000;
 
 export interface RunningSlotline {
   url: string;
@@ -35,6 +38,7 @@ export interface RunningSlotline {
  */
 export async function startSlotline(config: ServerConfig, say: (line: string) => void): Promise<RunningSlotline> {
   let embedded: EmbeddedPostgres | undefined;
+  let embeddedUrlFile: string | undefined;
   let sql: Sql;
   let databaseLabel: string;
   if (config.databaseUrl) {
@@ -58,6 +62,10 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     });
     if (applied.length > 0) say(`  applied ${applied.length} migration(s): ${applied.map((m) => m.version).join(", ")}`);
     databaseLabel = `embedded PGlite (${join(dataDir, "db")})`;
+    // For tools of this machine's user (`npm run demo` subscribes a webhook in SQL): the address, owner
+    // only, in the data directory that already holds the data itself; removed when the server stops.
+    embeddedUrlFile = join(dataDir, "database-url");
+    await writeFile(embeddedUrlFile, `${embedded.url}\n`, { mode: 0o600 });
   }
 
   if (config.google?.calendarId) {
@@ -84,6 +92,9 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     metricsToken: config.metricsToken,
     healthToken: config.healthToken,
     googleWebhookUrl: config.googleWebhookUrl,
+    twilio: config.twilio,
+    // Without Twilio credentials a text is shown here instead of sent.
+    printSms: (line) => say(`  ${line}`),
     log: logsToolCalls(config.logLevel) ? undefined : null,
   });
   const functions = slotlineFunctions(services);
@@ -96,6 +107,7 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
       // table under each calendar's retention policy (what pg_cron does once a minute on Supabase).
       await services.deps.ledger.sweepExpiredClaims();
       await services.deps.ledger.archiveHistory();
+      await services.events?.prune();
       await reconcile(services.deps, {}, budget);
       // Google calendars' mirrors: synced every pass (Google cannot reach a laptop with notifications
       // unless GOOGLE_WEBHOOK_URL names a tunnel to it), channels opened and renewed when it does.
@@ -105,6 +117,20 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     })().catch((error: unknown) => say(`  housekeeping failed: ${error instanceof Error ? error.message : String(error)}`));
   const housekeeping = setInterval(housekeep, HOUSEKEEPING_MS);
   housekeeping.unref();
+  // The outbox's deliverer: one pass at a time, each until nothing is due (or 20 s).
+  let delivering = false;
+  const deliver = () => {
+    if (delivering || !services.events) return;
+    delivering = true;
+    services.events
+      .deliver({ deadline: Date.now() + 20_000 })
+      .catch((error: unknown) => say(`  event delivery failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        delivering = false;
+      });
+  };
+  const delivery = setInterval(deliver, DELIVERY_MS);
+  delivery.unref();
   // The mirrors start empty: the first sync now, not a minute from now.
   if (services.mirror) housekeep();
 
@@ -122,9 +148,11 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     url: host.url,
     async close() {
       clearInterval(housekeeping);
+      clearInterval(delivery);
       await host.close();
       redis?.disconnect();
       await sql.end({ timeout: 5 });
+      if (embeddedUrlFile) await rm(embeddedUrlFile, { force: true });
       await embedded?.close();
     },
   };

@@ -97,6 +97,16 @@ export const slotlineEnvSchema = z.object({
   /** The Bearer token that gets `health`'s detailed answer (latencies, which database and calendar, errors). */
   HEALTH_TOKEN: secret,
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: "must be one of debug, info, warn, error, silent" })),
+  /**
+   * Twilio, for the SMS confirmation (calendars with sms_confirmation on): the account SID, its auth
+   * token, and the sender, a Twilio number (TWILIO_FROM) or a messaging service. All or none.
+   */
+  TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be the account SID from the Twilio console: AC and 32 hex digits")),
+  TWILIO_AUTH_TOKEN: secret,
+  TWILIO_FROM: optional(z.string().regex(/^\+[1-9]\d{7,14}$/, "must be a Twilio phone number in E.164, e.g. +16025550100")),
+  TWILIO_MESSAGING_SERVICE_SID: optional(z.string().regex(/^MG[0-9a-fA-F]{32}$/, "must be a messaging service SID: MG and 32 hex digits")),
+  /** Point the Twilio client elsewhere (the emulator in tests and the demo). */
+  TWILIO_API_BASE_URL: optional(httpUrl),
 });
 
 export type SlotlineEnv = z.infer<typeof slotlineEnvSchema>;
@@ -122,7 +132,26 @@ export function configProblems(error: z.ZodError): string[] {
 export function readSlotlineEnv(env: Record<string, string | undefined>): SlotlineEnv {
   const parsed = slotlineEnvSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(configProblems(parsed.error));
+  const problems = twilioProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems);
   return parsed.data;
+}
+
+/** Twilio settings are all or none: a half-configured SMS would fail every text, quietly. */
+export function twilioProblems(env: Pick<SlotlineEnv, "TWILIO_ACCOUNT_SID" | "TWILIO_AUTH_TOKEN" | "TWILIO_FROM" | "TWILIO_MESSAGING_SERVICE_SID">): string[] {
+  const any = env.TWILIO_ACCOUNT_SID ?? env.TWILIO_AUTH_TOKEN ?? env.TWILIO_FROM ?? env.TWILIO_MESSAGING_SERVICE_SID;
+  if (any === undefined) return [];
+  const problems: string[] = [];
+  if (!env.TWILIO_ACCOUNT_SID) problems.push("TWILIO_ACCOUNT_SID is missing: the SMS confirmation needs the account SID with TWILIO_AUTH_TOKEN and TWILIO_FROM");
+  if (!env.TWILIO_AUTH_TOKEN) problems.push("TWILIO_AUTH_TOKEN is missing: the SMS confirmation needs it with TWILIO_ACCOUNT_SID");
+  if (!env.TWILIO_FROM && !env.TWILIO_MESSAGING_SERVICE_SID) problems.push("TWILIO_FROM (or TWILIO_MESSAGING_SERVICE_SID) is missing: texts need a sender");
+  return problems;
+}
+
+/** The Twilio client's settings, when the environment has them. */
+export function twilioSettingsOf(env: SlotlineEnv): { accountSid: string; authToken: string; from?: string | undefined; messagingServiceSid?: string | undefined; baseUrl?: string | undefined } | undefined {
+  if (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN) return undefined;
+  return { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM, messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID, baseUrl: env.TWILIO_API_BASE_URL };
 }
 
 /** The database URL to use: DATABASE_URL, else Supabase's SUPABASE_DB_URL. */

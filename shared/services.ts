@@ -5,17 +5,21 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import type { BookingDeps } from "./booking/deps.ts";
-import { logsToolCalls, type SlotlineEnv } from "./config.ts";
+import { logsToolCalls, twilioSettingsOf, type SlotlineEnv } from "./config.ts";
 import { redisPrecheck, type RedisCommands } from "./store/redis-precheck.ts";
 import { createGoogleCalendar, type GoogleCalendarConfig } from "./calendar/google/index.ts";
+import { deliverEvents } from "./events/deliverer.ts";
+import { printedSmsSender, twilioSmsSender, type SmsSender } from "./events/sms.ts";
+import { twilioClient, type TwilioConfig } from "./events/twilio.ts";
 import type { HealthProbe } from "./http/health.ts";
 import type { SlotlineServices } from "./http/functions.ts";
-import { slotlineMetrics, type Metrics, type MetricsOptions } from "./observability/metrics.ts";
+import { METRICS, slotlineMetrics, type Metrics, type MetricsOptions } from "./observability/metrics.ts";
 import { jsonLineLog, observers, type ToolCallObserver } from "./observability/tool-calls.ts";
 import { localCalendar } from "./store/local-calendar.ts";
 import { postgresMetricsStore } from "./store/metrics-store.ts";
 import { postgresLedger, type Sql } from "./store/postgres-ledger.ts";
 import { postgresMirrorStore } from "./store/mirror-store.ts";
+import { postgresOutboxStore } from "./store/outbox-store.ts";
 import { TOOLS } from "./vapi/tool-schemas.ts";
 
 /** Every tool name a call may carry: the Vapi tools and the seed's REST functions (metrics labels). */
@@ -55,6 +59,15 @@ export interface ServiceSettings {
    * periodic sync alone (local development: Google cannot reach us).
    */
   googleWebhookUrl?: string | undefined;
+  /** Twilio, for the SMS confirmation (TWILIO_*); without it, texts are printed (`printSms`) or wait. */
+  twilio?: TwilioConfig | undefined;
+  /**
+   * Where texts go when Twilio is not configured (`npm start`, the demo): printed, not sent. Unset
+   * (the Edge Functions): a text waits and is retried until Twilio is configured.
+   */
+  printSms?: ((line: string) => void) | undefined;
+  /** The deliverer's own fetch (tests); default the global one. */
+  fetch?: ((input: string, init: RequestInit) => Promise<Response>) | undefined;
   /** Test clocks; default the real time. */
   now?: () => Temporal.Instant;
 }
@@ -78,6 +91,7 @@ export function serviceSettingsFromEnv(env: SlotlineEnv): Omit<ServiceSettings, 
     metricsToken: env.METRICS_TOKEN,
     healthToken: env.HEALTH_TOKEN,
     googleWebhookUrl: env.GOOGLE_WEBHOOK_URL,
+    twilio: twilioSettingsOf(env),
     log: logsToolCalls(env.LOG_LEVEL) ? undefined : null,
   };
 }
@@ -118,6 +132,18 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     now: settings.now ?? (() => Temporal.Now.instant()),
     precheck: settings.redis ? redisPrecheck(settings.redis, metrics ? { onOutcome: metrics.precheck } : {}) : undefined,
   };
+  const outbox = postgresOutboxStore(settings.sql);
+  const sms: SmsSender | undefined = settings.twilio
+    ? twilioSmsSender(twilioClient(settings.twilio))
+    : settings.printSms
+      ? printedSmsSender(settings.printSms)
+      : undefined;
+  const fetchFn = settings.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+  const events = {
+    deliver: (options: Parameters<typeof deliverEvents>[1]) => deliverEvents({ outbox, fetch: fetchFn, sms, onAttempt: metrics?.eventDelivery }, options),
+    state: () => outbox.state(),
+    prune: (keepDays?: number) => outbox.prune(keepDays),
+  };
   const probes: HealthProbe[] = [
     {
       name: "database",
@@ -156,6 +182,14 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     metricsToken: settings.metricsToken,
     mirror: google ? { mirror, google, now: deps.now } : undefined,
     googleWebhookUrl: settings.googleWebhookUrl,
+    events,
+    gauges: async () => {
+      const state = await outbox.state();
+      return [
+        { name: METRICS.eventsWaiting.name, labels: {}, value: state.waiting },
+        { name: METRICS.eventsDeadNow.name, labels: {}, value: state.dead },
+      ];
+    },
     healthToken: settings.healthToken,
     describe: {
       database: settings.databaseLabel ?? "postgres",

@@ -151,5 +151,8 @@ describe("holds, cancellations and the reconciler", () => {
     if (reservedOutcome.kind !== "reserved") return;
     expect(await deps.ledger.getClaim(reservedOutcome.claim.id)).toMatchObject({ status: "confirmed" });
     expect((await eventsOf(kept.googleId)).map((e) => e.event.id)).toEqual([eventIdForClaim(reservedOutcome.claim.id)]);
+    // Subscribers heard it was kept, then that it was confirmed (docs/EVENTS.md).
+    const events = await bed.sql`select type from slotline.outbox_events where booking_id = ${reservedOutcome.claim.id}::uuid order by seq`;
+    expect(events.map((e) => e.type)).toEqual(["booking.reserved", "booking.confirmed"]);
   });
 });

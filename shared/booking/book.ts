@@ -159,6 +159,7 @@ async function claimDirectly(deps: BookingDeps, request: BookingRequest, budget:
         caller: request.caller,
         notes: request.notes ?? null,
         replacesClaimId: request.replacesClaimId ?? null,
+        callerTimeZone: request.callerZone,
       });
       if (result.outcome === "taken") {
         await deps.precheck?.leave(slotKey, request.idempotencyKey);
@@ -200,7 +201,7 @@ async function claimFromHold(deps: BookingDeps, request: BookingRequest, budget:
 
   if (hold.status === "held") {
     try {
-      const { claim } = await deps.ledger.beginBooking(hold.id, { ...request.caller, notes: request.notes ?? null });
+      const { claim } = await deps.ledger.beginBooking(hold.id, { ...request.caller, notes: request.notes ?? null, timeZone: request.callerZone });
       return { kind: "claim", claim, replayed: false };
     } catch (error) {
       if (!isLedgerError(error, "transition-refused")) throw error;
@@ -390,6 +391,9 @@ async function calendarFailed(
   // "keep" is for an outage that will pass (the reconciler writes the event later); a calendar that
   // refuses us (no access, unknown calendar, bad credentials) will not accept it later either.
   if (calendar.record.onCalendarFailure === "keep" && error !== undefined && TRANSIENT.has(error.kind)) {
+    // Subscribers hear of it now (booking.reserved); booking.confirmed follows when the reconciler
+    // writes the event. Failing to say so must not cost the caller the booking, which stands.
+    await deps.ledger.noteBookingReserved(claim.id).catch(() => false);
     return { kind: "reserved", claim, replayed: false };
   }
   const failed = await releaseClaim(deps, request, claim, "calendar-unavailable", mayHaveWritten);

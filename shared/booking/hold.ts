@@ -83,5 +83,6 @@ function claimOf(request: HoldRequest, slot: { start: Temporal.Instant; end: Tem
     callId: request.callId,
     toolCallId: request.toolCallId,
     caller: { phone: storedCallerPhone(request.callerPhone, request.calendar.record.phoneRegion) },
+    callerTimeZone: request.callerZone,
   };
 }

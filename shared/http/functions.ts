@@ -7,10 +7,11 @@ import type { BookingDeps } from "../booking/deps.ts";
 import { maintainMirrors, type MirrorDeps } from "../booking/mirror.ts";
 import { reconcile } from "../booking/reconcile.ts";
 import { isLedgerError } from "../store/errors.ts";
-import type { Metrics } from "../observability/metrics.ts";
+import type { MetricSample, Metrics } from "../observability/metrics.ts";
 import type { ToolCallObserver } from "../observability/tool-calls.ts";
 import type { VapiSecrets } from "../vapi/auth.ts";
 import { json } from "./body.ts";
+import { deliverEventsHandler, type EventDelivery } from "./deliver-events.ts";
 import { guard } from "./guard.ts";
 import { googleWebhookHandler } from "./google-webhook.ts";
 import { healthHandler, type HealthProbe } from "./health.ts";
@@ -41,9 +42,13 @@ export interface SlotlineServices {
   mirror?: MirrorDeps | undefined;
   /** GOOGLE_WEBHOOK_URL: where push channels send notifications; without it, periodic sync only. */
   googleWebhookUrl?: string | undefined;
+  /** The outbox's deliverer (booking events to webhooks and the SMS confirmation). */
+  events?: EventDelivery | undefined;
+  /** Gauges the metrics function reads at scrape time (the outbox's waiting and dead deliveries). */
+  gauges?: (() => Promise<MetricSample[]>) | undefined;
 }
 
-export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics", "google-webhook"] as const;
+export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics", "google-webhook", "deliver-events"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
@@ -59,10 +64,13 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
     "book-appointment": bookAppointmentHandler(common),
     health: healthHandler({ probes: services.probes, token: services.healthToken, ...(services.describe ? { describe: services.describe } : {}) }),
     reconcile: reconcileHandler(services),
-    metrics: metricsHandler({ metrics: services.metrics, token: services.metricsToken }),
+    metrics: metricsHandler({ metrics: services.metrics, token: services.metricsToken, gauges: services.gauges }),
     "google-webhook": services.mirror
       ? googleWebhookHandler({ mirror: services.mirror, ledger: services.deps.ledger, ...(services.clock ? { clock: services.clock } : {}) })
       : async () => json({ error: "Google Calendar is not configured here (GOOGLE_SERVICE_ACCOUNT_JSON)." }, 404),
+    "deliver-events": services.events
+      ? deliverEventsHandler({ events: services.events, ledger: services.deps.ledger, secrets: services.secrets, ...(services.clock ? { clock: services.clock } : {}) })
+      : async () => json({ error: "Event delivery is off in this deployment." }, 404),
   };
 }
 

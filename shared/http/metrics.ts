@@ -4,7 +4,7 @@
  * `authorization: { credentials: <token> }`); without it the function is open.
  * It takes no query parameters: a request with one is answered 400 with a JSON error.
  */
-import type { Metrics } from "../observability/metrics.ts";
+import type { MetricSample, Metrics } from "../observability/metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../observability/prometheus.ts";
 import { guard } from "./guard.ts";
 import { readQuery } from "./query.ts";
@@ -14,6 +14,8 @@ export interface MetricsHandlerOptions {
   metrics: Metrics | undefined;
   /** METRICS_TOKEN: when set, the Bearer token every scrape must present. */
   token?: string | undefined;
+  /** Gauges read at scrape time (the outbox's waiting and dead deliveries). */
+  gauges?: (() => Promise<MetricSample[]>) | undefined;
 }
 
 function text(body: string, status: number, headers: Record<string, string> = {}): Response {
@@ -38,7 +40,8 @@ export function metricsHandler(options: MetricsHandlerOptions): (request: Reques
     if (!query.ok) return query.response;
     if (!options.metrics) return text("Metrics are off in this deployment.\n", 404);
     try {
-      const samples = await options.metrics.read();
+      const [samples, gauges] = await Promise.all([options.metrics.read(), options.gauges ? options.gauges() : []]);
+      samples.push(...gauges);
       return new Response(renderPrometheus(samples), { status: 200, headers: { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" } });
     } catch {
       // A failed scrape is what Prometheus should see (up == 0); the cause is the database's health.

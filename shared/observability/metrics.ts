@@ -13,7 +13,8 @@ export const LATENCY_BUCKETS_MS: readonly number[] = [5, 10, 25, 50, 100, 250, 5
 
 export interface MetricFamily {
   name: string;
-  type: "counter" | "histogram";
+  /** Gauges are read at scrape time from the store (the outbox's waiting and dead), never counted. */
+  type: "counter" | "histogram" | "gauge";
   help: string;
   /** Label names, in the order they are rendered (a histogram's `le` comes last, on its own). */
   labels: readonly string[];
@@ -68,6 +69,42 @@ export const METRICS = {
     help: "Redis booking pre-checks by result: entered (went on to Postgres), busy (answered taken at once), skipped (Redis failed or was slow).",
     labels: ["result"],
   },
+  eventsDelivered: {
+    name: "slotline_events_delivered_total",
+    type: "counter",
+    help: "Booking events delivered (a webhook answered 2xx, an SMS was accepted), by channel (webhook, sms).",
+    labels: ["channel"],
+  },
+  eventsRetried: {
+    name: "slotline_events_retried_total",
+    type: "counter",
+    help: "Delivery attempts that failed and will be tried again after a backoff, by channel.",
+    labels: ["channel"],
+  },
+  eventsDead: {
+    name: "slotline_events_dead_total",
+    type: "counter",
+    help: "Deliveries given up (retries exhausted, or refused for good such as an invalid phone number), by channel.",
+    labels: ["channel"],
+  },
+  eventDeliveryMs: {
+    name: "slotline_event_delivery_ms",
+    type: "histogram",
+    help: "Latency of one delivery attempt (the receiver's or Twilio's answer), in milliseconds, by channel.",
+    labels: ["channel"],
+  },
+  eventsWaiting: {
+    name: "slotline_events_waiting",
+    type: "gauge",
+    help: "Deliveries not yet delivered nor dead (due now, backing off, or leased to a deliverer), read at scrape time.",
+    labels: [],
+  },
+  eventsDeadNow: {
+    name: "slotline_events_dead",
+    type: "gauge",
+    help: "Dead deliveries kept for replay (slotline.replay_deliveries), read at scrape time.",
+    labels: [],
+  },
   flushFailures: {
     name: "slotline_metrics_flush_failures_total",
     type: "counter",
@@ -112,6 +149,14 @@ export interface MetricsOptions {
 /** What the Redis pre-check reports, as metrics count it (the booking pre-check's outcomes). */
 export type PrecheckEvent = "entered" | "busy" | "skipped";
 
+/** One finished delivery attempt of a booking event, as metrics count it (shared/events/deliverer.ts). */
+export interface EventDeliveryEvent {
+  channel: "webhook" | "sms";
+  /** What the outbox made of it: delivered, retry, dead, disabled (410), stale (lease lost). */
+  outcome: string;
+  latencyMs: number;
+}
+
 export interface Metrics {
   /** Adds to a counter. */
   count(family: MetricFamily, labels?: Record<string, string>, by?: number): void;
@@ -123,6 +168,8 @@ export interface Metrics {
   googleEvent(event: GoogleRequestEvent): void;
   /** Counts a Redis pre-check outcome (RedisPrecheckOptions.onOutcome). */
   precheck(outcome: PrecheckEvent): void;
+  /** Counts a booking event's delivery attempt and its latency (DelivererDeps.onAttempt). */
+  eventDelivery(event: EventDeliveryEvent): void;
   /** Writes what this instance counted since the last write; never rejects (false when it failed). */
   flush(): Promise<boolean>;
   /** This instance's counts first, then the sums of every instance. Rejects when the store cannot be read. */
@@ -328,6 +375,13 @@ export function slotlineMetrics(options: MetricsOptions): Metrics {
     },
     precheck(outcome) {
       count(METRICS.redisPrecheck, { result: outcome });
+    },
+    eventDelivery(event) {
+      const channel = event.channel === "sms" ? "sms" : "webhook";
+      observe(METRICS.eventDeliveryMs, { channel }, event.latencyMs);
+      if (event.outcome === "delivered") count(METRICS.eventsDelivered, { channel });
+      else if (event.outcome === "retry" || event.outcome === "disabled") count(METRICS.eventsRetried, { channel });
+      else if (event.outcome === "dead") count(METRICS.eventsDead, { channel });
     },
     flush,
     async read() {

@@ -84,7 +84,7 @@ export function renderPrometheus(samples: readonly MetricSample[], families: rea
   for (const family of families) {
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`);
     lines.push(`# TYPE ${family.name} ${family.type}`);
-    if (family.type === "counter") {
+    if (family.type === "counter" || family.type === "gauge") {
       renderCounter(family, byName.get(family.name) ?? [], lines);
       byName.delete(family.name);
     } else {

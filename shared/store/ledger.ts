@@ -59,6 +59,8 @@ export interface ClaimRequest {
   caller?: Caller;
   notes?: string | null;
   replacesClaimId?: string | null;
+  /** The caller's IANA zone, kept for booking events and texts (an unknown zone is kept as none). */
+  callerTimeZone?: string | null;
 }
 
 /** `claimed`: a new claim; `replayed`: this key's earlier claim; `taken`: an overlapping claim won. */
@@ -140,7 +142,7 @@ export interface BatchOptions {
 export interface Ledger {
   claimSlot(request: ClaimRequest): Promise<ClaimResult>;
   /** held -> pending, adding the caller's details. */
-  beginBooking(claimId: string, caller?: Caller & { notes?: string | null }): Promise<ChangeResult>;
+  beginBooking(claimId: string, caller?: Caller & { notes?: string | null; timeZone?: string | null }): Promise<ChangeResult>;
   /** pending -> confirmed with the calendar event id. */
   confirmClaim(claimId: string, calendarEventId: string): Promise<ChangeResult>;
   /**
@@ -177,6 +179,11 @@ export interface Ledger {
   completeReschedule(newClaimId: string, calendarEventId: string): Promise<ChangeResult>;
   /** Records that the event of a cancelled or failed claim is gone from the calendar. */
   markEventRemoved(claimId: string): Promise<void>;
+  /**
+   * Says that a pending booking was kept while its calendar was unreachable (`booking.reserved` in the
+   * outbox, docs/EVENTS.md). True when written; false when already said or no longer pending.
+   */
+  noteBookingReserved(claimId: string): Promise<boolean>;
   /**
    * Work for the reconciler: claims `pending` for longer than `pendingForSeconds` (default 120), and
    * cancelled or failed claims whose calendar event is still to be removed. Oldest first; one

@@ -182,7 +182,8 @@ export function postgresLedger(sql: Sql): Ledger {
             p_caller_phone => ${request.caller?.phone ?? null},
             p_caller_email => ${request.caller?.email ?? null},
             p_notes => ${request.notes ?? null},
-            p_replaces_claim_id => ${request.replacesClaimId ?? null}::uuid
+            p_replaces_claim_id => ${request.replacesClaimId ?? null}::uuid,
+            p_caller_time_zone => ${request.callerTimeZone ?? null}::text
           )`,
       );
       if (!row) throw new Error("claim_slot returned no row");
@@ -202,7 +203,7 @@ export function postgresLedger(sql: Sql): Ledger {
         () => sql`
           select * from slotline.begin_booking(
             ${claimId}::uuid, ${caller.name ?? null}, ${caller.phone ?? null},
-            ${caller.email ?? null}, ${caller.notes ?? null})`,
+            ${caller.email ?? null}, ${caller.notes ?? null}, ${caller.timeZone ?? null}::text)`,
       );
       return change(row);
     },
@@ -305,6 +306,11 @@ export function postgresLedger(sql: Sql): Ledger {
 
     async markEventRemoved(claimId) {
       await run(() => sql`select slotline.mark_event_removed(${claimId}::uuid)`);
+    },
+
+    async noteBookingReserved(claimId) {
+      const [row] = await run(() => sql`select slotline.note_booking_reserved(${claimId}::uuid) as written`);
+      return row?.written === true;
     },
 
     async claimsToReconcile(options = {}) {

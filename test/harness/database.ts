@@ -54,6 +54,9 @@ export async function createTestCalendar(
     assistant_ids: string[];
     phone_number_ids: string[];
     phone_region: string;
+    display_name: string;
+    sms_confirmation: boolean;
+    sms_change_hint: string;
   }> = {},
 ): Promise<TestCalendar> {
   const name = `test-${randomUUID().slice(0, 12)}`;

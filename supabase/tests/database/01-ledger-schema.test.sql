@@ -21,7 +21,7 @@ select is(
 select is(
   (select string_agg(relname || '=' || relrowsecurity, ', ' order by relname) from pg_class
     where relnamespace = 'slotline'::regnamespace and relkind = 'r'),
-  'blocked_periods=true, calendar_sync=true, calendars=true, channels_to_stop=true, claim_history=true, external_busy=true, local_events=true, metric_counters=true, slot_claims=true, time_zone_names=true',
+  'blocked_periods=true, calendar_sync=true, calendars=true, channels_to_stop=true, claim_history=true, event_delivery_schedule=true, external_busy=true, local_events=true, metric_counters=true, outbox_attempts=true, outbox_deliveries=true, outbox_events=true, slot_claims=true, time_zone_names=true, webhook_endpoints=true',
   'Row level security should be enabled on every ledger table'
 );
 

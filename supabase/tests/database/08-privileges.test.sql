@@ -28,7 +28,7 @@ select is((select count(*)::integer from slotline.calendars where name = 'defaul
 reset role;
 
 select ok(
-  not has_function_privilege('public', 'slotline.claim_slot(uuid, timestamptz, timestamptz, text, slotline.claim_status, integer, text, text, text, text, text, text, uuid)', 'execute'),
+  not has_function_privilege('public', 'slotline.claim_slot(uuid, timestamptz, timestamptz, text, slotline.claim_status, integer, text, text, text, text, text, text, uuid, text)', 'execute'),
   'PUBLIC should not be able to execute claim_slot'
 );
 

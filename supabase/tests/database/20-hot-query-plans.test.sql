@@ -64,7 +64,7 @@ select ok(not pg_temp.scans_every_row_of(pg_temp.plan_of($$ execute slot_check('
 -- The entry points really plan that way.
 select is_empty(
   $$ select p.oid::regprocedure::text from pg_proc p
-      where p.oid in ('slotline.claim_slot(uuid, timestamptz, timestamptz, text, slotline.claim_status, integer, text, text, text, text, text, text, uuid)'::regprocedure,
+      where p.oid in ('slotline.claim_slot(uuid, timestamptz, timestamptz, text, slotline.claim_status, integer, text, text, text, text, text, text, uuid, text)'::regprocedure,
                       'slotline.claims_overlapping(uuid, timestamptz, timestamptz)'::regprocedure,
                       'slotline.busy_and_claims(uuid, timestamptz, timestamptz)'::regprocedure)
         and not coalesce(p.proconfig @> array['plan_cache_mode=force_generic_plan'], false) $$,
