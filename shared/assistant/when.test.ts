@@ -106,7 +106,7 @@ describe("the new questions and the assumptions, as the caller hears them", () =
     const read = parseCallerTime("next Friday at 2", ny);
     if (read.kind !== "point") throw new Error(`expected a point, got ${JSON.stringify(read)}`);
     expect(assumptionsSaid(read.assumptions, { kind: "from-number", zone: NEW_YORK }, ny)).toBe(
-      "I'm assuming 2pm, next friday as Friday, January 30th and Eastern time. ",
+      "I'm assuming 2pm and Eastern time. Next friday is Friday, January 30th. ",
     );
     expect(assumptionsSaid([], { kind: "business", zone: PHOENIX, asked: true }, ny)).toBe(
       "I'm assuming Arizona time. If you're in another time zone, tell me which. ",

@@ -318,8 +318,8 @@ export function zoneQuestionAfter(zone: ZoneAssumption | undefined): string {
 }
 
 /**
- * What a reading took for granted, said in a few words before the answer: "I'm assuming 3pm, next friday as
- * Friday, January 30th and Eastern time." Empty when nothing was assumed.
+ * What a reading took for granted, said in a few words before the answer: "I'm assuming 3pm and Eastern
+ * time. Next friday is Friday, January 30th." Empty when nothing was assumed.
  *
  * @example
  * assumptionsSaid([{ kind: "meridiem", meridiem: "pm", hour: 15, minute: 0 }], { kind: "from-number", zone: "America/New_York" }, clock);
@@ -329,11 +329,15 @@ export function assumptionsSaid(assumptions: readonly Assumption[], zone: ZoneAs
   const parts: string[] = [];
   const today = clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate();
   for (const assumption of assumptions) if (assumption.kind === "meridiem") parts.push(spokenTime(assumption));
-  for (const assumption of assumptions) if (assumption.kind === "day") parts.push(`${assumption.words} as ${spokenDate(assumption.date, today)}`);
   // The business's zone taken for want of any other is named in the answer itself ("3pm Arizona time").
   if (zone !== undefined && (zone.kind === "from-number" || zone.asked)) parts.push(zoneSpeech(zone.zone).name);
-  if (parts.length === 0) return "";
-  return `I'm assuming ${listOf(parts)}.${zoneQuestionAfter(zone)} `;
+  // Which day a relative phrase meant is a fact of its own, said plainly: "Next friday is Friday, January 30th."
+  const days = assumptions.flatMap((assumption) =>
+    assumption.kind === "day" ? [`${assumption.words.charAt(0).toUpperCase()}${assumption.words.slice(1)} is ${spokenDate(assumption.date, today)}.`] : [],
+  );
+  if (parts.length === 0 && days.length === 0) return "";
+  const assumed = parts.length === 0 ? [] : [`I'm assuming ${listOf(parts)}.`];
+  return `${[...assumed, ...days].join(" ")}${zoneQuestionAfter(zone)} `;
 }
 
 // --- Offering slots -------------------------------------------------------------------------------------
