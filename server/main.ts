@@ -100,7 +100,7 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
       // Google calendars' mirrors: synced every pass (Google cannot reach a laptop with notifications
       // unless GOOGLE_WEBHOOK_URL names a tunnel to it), channels opened and renewed when it does.
       if (services.mirror) {
-        await maintainMirrors(services.mirror, await services.deps.ledger.listCalendars(), { webhookUrl: config.googleWebhookUrl }, budget);
+        await maintainMirrors(services.mirror, await services.deps.ledger.listCalendars(), { webhookUrls: { google: config.googleWebhookUrl } }, budget);
       }
     })().catch((error: unknown) => say(`  housekeeping failed: ${error instanceof Error ? error.message : String(error)}`));
   const housekeeping = setInterval(housekeep, HOUSEKEEPING_MS);

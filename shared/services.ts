@@ -4,7 +4,7 @@
  * the Node server alike.
  */
 import { Temporal } from "@js-temporal/polyfill";
-import type { BookingDeps } from "./booking/deps.ts";
+import type { BookingDeps, CalendarProviders } from "./booking/deps.ts";
 import { logsToolCalls, type SlotlineEnv } from "./config.ts";
 import { redisPrecheck, type RedisCommands } from "./booking/precheck.ts";
 import { createGoogleCalendar, type GoogleCalendarConfig } from "./calendar/google/index.ts";
@@ -111,10 +111,13 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
       })
     : undefined;
   const mirror = postgresMirrorStore(settings.sql);
+  // The providers by the name a calendar row gives: one deployment mixes them.
+  const providers: CalendarProviders = { local: localCalendar(settings.sql), google };
+  const syncs = { google: google?.sync };
   const deps: BookingDeps = {
     ledger: postgresLedger(settings.sql),
     mirror,
-    providers: { local: localCalendar(settings.sql), google },
+    providers,
     now: settings.now ?? (() => Temporal.Now.instant()),
     precheck: settings.redis ? redisPrecheck(settings.redis, metrics ? { onOutcome: metrics.precheck } : {}) : undefined,
   };
@@ -154,8 +157,8 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     observe: observers(log === undefined ? undefined : jsonLineLog(log), settings.observe, metrics?.toolCall),
     metrics,
     metricsToken: settings.metricsToken,
-    mirror: google ? { mirror, google, now: deps.now } : undefined,
-    googleWebhookUrl: settings.googleWebhookUrl,
+    mirror: Object.values(syncs).some((sync) => sync !== undefined) ? { mirror, syncs, now: deps.now } : undefined,
+    webhookUrls: { google: settings.googleWebhookUrl },
     healthToken: settings.healthToken,
     describe: {
       database: settings.databaseLabel ?? "postgres",

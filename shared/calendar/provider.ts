@@ -1,10 +1,15 @@
 /**
  * The calendar a business keeps its appointments in, behind one interface: Google Calendar
- * (`google/`) or events kept in our own Postgres (`local/`). The booking saga and the availability
- * search only ever see this interface.
+ * (`google/`), Microsoft 365 through Microsoft Graph (`microsoft/`), or events kept in our own Postgres
+ * (`store/local-calendar.ts`). The booking saga and the availability search only ever see this
+ * interface, and find a calendar's provider by the name its row gives (`calendars.provider`).
  */
 import type { Temporal } from "@js-temporal/polyfill";
 import type { CalendarError } from "./errors.ts";
+import type { CalendarSync } from "./sync.ts";
+
+/** The providers a calendar row may name (`calendars.provider`). */
+export type ProviderName = "local" | "google" | "microsoft";
 
 /** Time during which the calendar is not free, half-open [start, end). */
 export interface BusyInterval {
@@ -29,7 +34,7 @@ export interface CallOptions {
 
 /** The event a booking writes. Its id is derived from the claim id, so a retry cannot duplicate it. */
 export interface NewEvent {
-  /** Provider calendar id (Google calendar id, or our calendar uuid for the local provider). */
+  /** Provider calendar id (Google calendar id, Microsoft "mailbox[/calendar id]", or our calendar uuid for local). */
   calendarId: string;
   /** Deterministic event id, see `eventIdForClaim`. */
   id: string;
@@ -71,7 +76,10 @@ export interface SyncedEvent {
   /** For an instance of a recurring event, the event it repeats. */
   recurringEventId?: string | undefined;
   updated?: Temporal.Instant | undefined;
-  /** Our claim id, when the event carries one (our own events). */
+  /**
+   * Our claim id, only when the provider proves the event is ours (Google: the id derived from the
+   * claim id and the claim id property agree; Microsoft: the transactionId derived from the claim id).
+   */
   claimId?: string | undefined;
 }
 
@@ -84,7 +92,12 @@ export interface EventPatch {
 }
 
 export interface CalendarProvider {
-  readonly kind: "google" | "local";
+  readonly kind: ProviderName;
+  /**
+   * An external calendar's sync and push, for the calendar mirror. Providers without one (local: its
+   * events already live in Postgres) are always asked directly.
+   */
+  readonly sync?: CalendarSync | undefined;
   /** Busy time of each calendar over [from, to); one entry per requested id. */
   freeBusy(
     calendarIds: readonly string[],
@@ -95,6 +108,12 @@ export interface CalendarProvider {
   /**
    * Writes the event. Idempotent by id: when an event with this id already exists and carries the
    * same claim id, that event is returned; if it belongs to something else, a `conflict` error.
+   * A provider that assigns ids of its own (Microsoft Graph) makes the create idempotent by the id we
+   * give (Graph's transactionId) and answers its own id, which the booking stores.
+   *
+   * Every method that takes an `eventId` accepts the provider's id or the id the booking gave the
+   * event (`eventIdForClaim`): the saga, failing before it learned the provider's id, removes or looks
+   * for the event by the id it derived from the claim.
    */
   insertEvent(event: NewEvent, options?: CallOptions): Promise<CalendarEvent>;
   /** The event, or null when the calendar has never had it. Cancelled events come back as cancelled. */

@@ -4,6 +4,7 @@
  * Node server of `npm start` (which serves them all).
  */
 import type { BookingDeps } from "../booking/deps.ts";
+import type { ProviderName } from "../calendar/provider.ts";
 import { maintainMirrors, type MirrorDeps } from "../booking/mirror.ts";
 import { reconcile } from "../booking/reconcile.ts";
 import { isLedgerError } from "../store/errors.ts";
@@ -37,10 +38,13 @@ export interface SlotlineServices {
   describe?: Record<string, string>;
   toolBudgetMs?: number | undefined;
   clock?: () => number;
-  /** The calendar mirror's sync (Google configured); undefined without Google. */
+  /** The calendar mirror's sync (an external provider configured); undefined without one. */
   mirror?: MirrorDeps | undefined;
-  /** GOOGLE_WEBHOOK_URL: where push channels send notifications; without it, periodic sync only. */
-  googleWebhookUrl?: string | undefined;
+  /**
+   * GOOGLE_WEBHOOK_URL, MICROSOFT_WEBHOOK_URL by provider: where push channels and subscriptions send
+   * notifications; a provider without one is kept by the periodic sync only.
+   */
+  webhookUrls?: { [name in ProviderName]?: string | undefined } | undefined;
 }
 
 export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics", "google-webhook"] as const;
@@ -106,7 +110,7 @@ export function reconcileHandler(services: SlotlineServices): Handler {
       // The scheduled pass (no calendar named) also keeps the calendar mirrors and their channels.
       if (calendarId === undefined && services.mirror) {
         const calendars = await services.deps.ledger.listCalendars();
-        const mirror = await maintainMirrors(services.mirror, calendars, { webhookUrl: services.googleWebhookUrl }, budget);
+        const mirror = await maintainMirrors(services.mirror, calendars, { webhookUrls: services.webhookUrls ?? {} }, budget);
         return json({ ...report, mirror });
       }
       return json(report);
