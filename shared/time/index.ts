@@ -5,5 +5,6 @@
 export { canonicalZone, resolveZone, zoneSpeech, type ZoneResolution, type ZoneSpeech } from "./zones.ts";
 export { ordinal, spokenDate, spokenDateTime, spokenTime, weekdayName, type SpokenDateTimeOptions } from "./spoken.ts";
 export { parseCallerTime, searchWindowOf, type CallerTime, type CallerTimeContext, type QuestionReason } from "./parse.ts";
+export { ianaZoneOf } from "./windows-zones.ts";
 export { zoneOffsets, zoneTransitions, type ZoneOffsets } from "./offsets.ts";
 export { isWithinBusinessHours, minutesOfDay, openingMinutesOn, spokenBusinessHours, WEEKDAYS, type OpeningHours, type OpeningHoursIn, type OpeningMinutes, type Weekday } from "./opening-hours.ts";

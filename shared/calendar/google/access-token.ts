@@ -13,7 +13,7 @@ import { JWT, gaxios } from "google-auth-library";
 import { CalendarError } from "../errors.ts";
 import type { CallOptions } from "../provider.ts";
 import type { ServiceAccountCredentials } from "./credentials.ts";
-import { untilDeadline } from "./deadline.ts";
+import { untilDeadline } from "../deadline.ts";
 import { tokenResponseSchema } from "./google-schemas.ts";
 
 /** Where google-auth-library always sends the exchange (and the audience of the signed assertion). */
