@@ -5,9 +5,10 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import type { BookingDeps, CalendarProviders } from "./booking/deps.ts";
-import { logsToolCalls, type SlotlineEnv } from "./config.ts";
+import { logsToolCalls, microsoftCredentialFields, type SlotlineEnv } from "./config.ts";
 import { redisPrecheck, type RedisCommands } from "./booking/precheck.ts";
 import { createGoogleCalendar, type GoogleCalendarConfig } from "./calendar/google/index.ts";
+import { createMicrosoftCalendar, parseMicrosoftCredentials, type MicrosoftCalendarConfig } from "./calendar/microsoft/index.ts";
 import type { HealthProbe } from "./http/health.ts";
 import type { SlotlineServices } from "./http/functions.ts";
 import { slotlineMetrics, type Metrics, type MetricsOptions } from "./observability/metrics.ts";
@@ -32,6 +33,8 @@ export interface ServiceSettings {
   databaseLabel?: string;
   /** Google Calendar, when credentials are configured. */
   google?: GoogleCalendarConfig | undefined;
+  /** Microsoft 365 (Graph), when an app registration is configured. */
+  microsoft?: MicrosoftCalendarConfig | undefined;
   /** A Redis client for the booking pre-check (ioredis works as is). */
   redis?: (RedisCommands & { ping(): Promise<unknown> }) | undefined;
   vapiSecret?: string | undefined;
@@ -55,6 +58,8 @@ export interface ServiceSettings {
    * periodic sync alone (local development: Google cannot reach us).
    */
   googleWebhookUrl?: string | undefined;
+  /** MICROSOFT_WEBHOOK_URL: the microsoft-webhook function's public address, for Graph subscriptions. */
+  microsoftWebhookUrl?: string | undefined;
   /** Test clocks; default the real time. */
   now?: () => Temporal.Instant;
 }
@@ -72,6 +77,14 @@ export function serviceSettingsFromEnv(env: SlotlineEnv): Omit<ServiceSettings, 
     google: env.GOOGLE_SERVICE_ACCOUNT_JSON
       ? { credentials: env.GOOGLE_SERVICE_ACCOUNT_JSON, subject: env.GOOGLE_IMPERSONATE_SUBJECT, calendarBaseUrl: env.GOOGLE_CALENDAR_BASE_URL, tokenUrl: env.GOOGLE_TOKEN_URL }
       : undefined,
+    microsoft: env.MICROSOFT_TENANT_ID
+      ? {
+          credentials: parseMicrosoftCredentials(microsoftCredentialFields(env)),
+          graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL,
+          authorityUrl: env.MICROSOFT_AUTHORITY_URL,
+        }
+      : undefined,
+    microsoftWebhookUrl: env.MICROSOFT_WEBHOOK_URL,
     vapiSecret: env.VAPI_SECRET,
     vapiHmacSecret: env.VAPI_HMAC_SECRET,
     toolBudgetMs: env.TOOL_BUDGET_MS,
@@ -110,10 +123,12 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
         },
       })
     : undefined;
+  // Graph's failed attempts and retries are not counted yet (the metrics name them Google's).
+  const microsoft = settings.microsoft ? createMicrosoftCalendar({ freeBusyCacheTtlMs: 15_000, ...settings.microsoft }) : undefined;
   const mirror = postgresMirrorStore(settings.sql);
   // The providers by the name a calendar row gives: one deployment mixes them.
-  const providers: CalendarProviders = { local: localCalendar(settings.sql), google };
-  const syncs = { google: google?.sync };
+  const providers: CalendarProviders = { local: localCalendar(settings.sql), google, microsoft };
+  const syncs = { google: google?.sync, microsoft: microsoft?.sync };
   const deps: BookingDeps = {
     ledger: postgresLedger(settings.sql),
     mirror,
@@ -158,11 +173,11 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     metrics,
     metricsToken: settings.metricsToken,
     mirror: Object.values(syncs).some((sync) => sync !== undefined) ? { mirror, syncs, now: deps.now } : undefined,
-    webhookUrls: { google: settings.googleWebhookUrl },
+    webhookUrls: { google: settings.googleWebhookUrl, microsoft: settings.microsoftWebhookUrl },
     healthToken: settings.healthToken,
     describe: {
       database: settings.databaseLabel ?? "postgres",
-      calendar: google ? "google" : "local",
+      calendar: [google ? "google" : undefined, microsoft ? "microsoft" : undefined].filter((name) => name !== undefined).join(", ") || "local",
       redis: settings.redis ? "on" : "off",
     },
     toolBudgetMs: settings.toolBudgetMs,

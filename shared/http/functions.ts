@@ -14,6 +14,7 @@ import type { VapiSecrets } from "../vapi/auth.ts";
 import { json } from "./body.ts";
 import { guard } from "./guard.ts";
 import { googleWebhookHandler } from "./google-webhook.ts";
+import { microsoftWebhookHandler } from "./microsoft-webhook.ts";
 import { healthHandler, type HealthProbe } from "./health.ts";
 import { metricsHandler } from "./metrics.ts";
 import { CALENDAR_NAME, readQuery, WHOLE_SECONDS } from "./query.ts";
@@ -47,7 +48,7 @@ export interface SlotlineServices {
   webhookUrls?: { [name in ProviderName]?: string | undefined } | undefined;
 }
 
-export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics", "google-webhook"] as const;
+export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics", "google-webhook", "microsoft-webhook"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
@@ -64,9 +65,17 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
     health: healthHandler({ probes: services.probes, token: services.healthToken, ...(services.describe ? { describe: services.describe } : {}) }),
     reconcile: reconcileHandler(services),
     metrics: metricsHandler({ metrics: services.metrics, token: services.metricsToken }),
-    "google-webhook": services.mirror
+    "google-webhook": services.mirror?.syncs.google
       ? googleWebhookHandler({ mirror: services.mirror, ledger: services.deps.ledger, ...(services.clock ? { clock: services.clock } : {}) })
       : async () => json({ error: "Google Calendar is not configured here (GOOGLE_SERVICE_ACCOUNT_JSON)." }, 404),
+    "microsoft-webhook": services.mirror?.syncs.microsoft
+      ? microsoftWebhookHandler({
+          mirror: services.mirror,
+          ledger: services.deps.ledger,
+          webhookUrl: services.webhookUrls?.microsoft,
+          ...(services.clock ? { clock: services.clock } : {}),
+        })
+      : async () => json({ error: "Microsoft 365 is not configured here (MICROSOFT_TENANT_ID, MICROSOFT_CLIENT_ID, ...)." }, 404),
   };
 }
 
