@@ -443,12 +443,14 @@ async function releaseClaim(deps: BookingDeps, request: BookingRequest, claim: C
 
 /**
  * Deletes our event. "gone": deleted, now or before, and a deleted id is never written again;
- * "not-found": no such event yet (a write of it may still be on its way); "failed": the calendar failed.
+ * "not-found": no such event yet, or deleted where a write still on its way could make it again
+ * (`lateWritesMayRecreate`); "failed": the calendar failed.
  */
 async function removeEvent(calendar: ResolvedCalendar, eventId: string, budget: Budget): Promise<"gone" | "not-found" | "failed"> {
   try {
     const result = await calendar.provider.deleteEvent(calendar.providerCalendarId, eventId, { deadline: budget.deadline });
-    return result === "not-found" ? "not-found" : "gone";
+    // Deleted, but where a late write can make it again (Graph), not for good: the reconciler looks again.
+    return result === "not-found" || calendar.provider.lateWritesMayRecreate ? "not-found" : "gone";
   } catch (error) {
     if (!isCalendarError(error)) throw error;
     return "failed";

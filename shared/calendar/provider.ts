@@ -98,6 +98,14 @@ export interface CalendarProvider {
    * events already live in Postgres) are always asked directly.
    */
   readonly sync?: CalendarSync | undefined;
+  /**
+   * Whether a write still on its way can bring back an event deleted by the id the booking derived from
+   * its claim. Google never reuses a deleted id (a late insert gets 409); Graph forgets a transactionId
+   * once its event is deleted, so a create that lands late makes the event again. Then a removal by the
+   * derived id is final only once late writes are over: the claim keeps the id for the reconciler, which
+   * looks again until the late-write grace has passed.
+   */
+  readonly lateWritesMayRecreate?: boolean;
   /** Busy time of each calendar over [from, to); one entry per requested id. */
   freeBusy(
     calendarIds: readonly string[],

@@ -132,7 +132,7 @@ function googleBed(options: { poolSize: number }): ExternalCalendarBed {
         }));
     },
     async fault(fault: CalendarFault) {
-      const routes = { availability: ["freeBusy", "events.list"], write: ["events.insert"], read: ["events.get"], delete: ["events.delete"] }[fault.operation];
+      const routes = { availability: ["freeBusy"], write: ["events.insert"], read: ["events.get"], delete: ["events.delete"] }[fault.operation];
       const kind = fault.kind === "rate-limit" ? "403-rate" : fault.kind;
       for (const route of routes) {
         await control.fault({

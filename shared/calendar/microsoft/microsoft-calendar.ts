@@ -361,6 +361,8 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
   return {
     kind: "microsoft",
     sync,
+    // Graph forgets a transactionId when its event is deleted: a create that lands late writes it again.
+    lateWritesMayRecreate: true,
 
     async freeBusy(calendarIds, from, to, options = {}) {
       const results = new Map<string, FreeBusyResult>();

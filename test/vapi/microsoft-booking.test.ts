@@ -1,0 +1,207 @@
+/**
+ * A Microsoft 365 calendar end to end through the vapi function, against the Graph emulator over real
+ * HTTP: availability read from Outlook (Windows zones included), a booking written once (transactionId)
+ * and cancelled, a slot the business filled in Outlook after the caller heard it refused, the calendar
+ * mirror kept by subscriptions whose notifications reach the served microsoft-webhook function
+ * (validation handshake, clientState, lifecycle), claim_slot refusing a slot over a mirrored Outlook
+ * event, and one deployment serving Google, Microsoft and local calendars side by side.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { serveFunctions, type FunctionHost } from "../../server/host.ts";
+import { forgetCalendars } from "../../shared/booking/calendars.ts";
+import { maintainMirrors, mirrorIsFresh, syncCalendarMirror } from "../../shared/booking/mirror.ts";
+import type { CalendarRecord } from "../../shared/store/ledger.ts";
+import { graphEmulatorControl } from "../graph-emulator/control.ts";
+import { createTestCalendar, slotStart } from "../harness/database.ts";
+import { externalCalendarBeds } from "../harness/external-calendars.ts";
+import { callTool, iso, slotlineRig, type Rig } from "../harness/slotline.ts";
+
+const [google, microsoft] = externalCalendarBeds({ poolSize: 20 }) as [ReturnType<typeof externalCalendarBeds>[number], ReturnType<typeof externalCalendarBeds>[number]];
+let rig: Rig;
+let host: FunctionHost;
+let webhookUrl: string;
+const graph = () => graphEmulatorControl(microsoft.url);
+
+beforeAll(async () => {
+  // One deployment with both external providers configured, as MICROSOFT_* and GOOGLE_* would make it.
+  rig = slotlineRig(microsoft.sql, { settings: { ...google.settings(), ...microsoft.settings() } });
+  host = await serveFunctions(rig.functions, { port: 0, hostname: "127.0.0.1" });
+  webhookUrl = `${host.url}/functions/v1/microsoft-webhook`;
+});
+afterAll(async () => {
+  await host?.close();
+});
+beforeEach(async () => {
+  await microsoft.clearFaults();
+  forgetCalendars(rig.services.deps);
+});
+
+const deadline = () => ({ deadline: Date.now() + 10_000 });
+const claimsOf = (calendarId: string) =>
+  microsoft.sql`select id::text, status::text, calendar_event_id from slotline.slot_claims where calendar_id = ${calendarId}::uuid order by created_at`;
+
+async function recordOf(id: string): Promise<CalendarRecord> {
+  const record = await rig.services.deps.ledger.getCalendar({ id });
+  if (!record) throw new Error("no calendar record");
+  return record;
+}
+
+describe("a Microsoft 365 calendar through the vapi function", () => {
+  it("offers only what Outlook leaves free, books one event, and cancels it", async () => {
+    const calendar = await microsoft.createCalendar({ prefix: "vapi" });
+    const day = slotStart(3);
+    // 09:00-10:00 Pacific is 16:00/17:00 UTC: the business wrote it in a Windows zone.
+    const pacific = await graph().seedEvent(calendar.externalId, {
+      subject: "Dentist",
+      start: { dateTime: `${day.toString().slice(0, 10)}T09:00:00`, timeZone: "Pacific Standard Time" },
+      end: { dateTime: `${day.toString().slice(0, 10)}T10:00:00`, timeZone: "Pacific Standard Time" },
+    });
+    expect(pacific.id).toBeDefined();
+    const offered = await callTool(rig, "check_availability", { start: iso(day.add({ hours: 16 })), end: iso(day.add({ hours: 18 })), calendar: calendar.name });
+    expect(offered.ok).toBe(true);
+    const starts = (offered.data.slots as { start: string }[]).map((s) => Date.parse(s.start));
+    const busyFrom = day.add({ hours: 16 }).epochMilliseconds;
+    const busyTo = day.add({ hours: 17 }).epochMilliseconds;
+    expect(starts.length).toBeGreaterThan(0);
+    expect(starts.some((t) => t >= busyFrom && t < busyTo)).toBe(false);
+
+    const start = day.add({ hours: 17 });
+    const booked = await callTool(rig, "book_appointment", { start: iso(start), name: "Gia Hart", calendar: calendar.name }, { customerNumber: "+16025550142" });
+    expect(booked.ok).toBe(true);
+    expect(booked.say).toMatch(/^You're all set/);
+    const [claim] = await claimsOf(calendar.id);
+    const events = (await microsoft.events(calendar.externalId)).filter((e) => e.claimId !== undefined);
+    expect(events.map((e) => [e.id, e.claimId])).toEqual([[claim?.calendar_event_id, claim?.id]]);
+    expect(claim?.status).toBe("confirmed");
+
+    const cancelled = await callTool(rig, "cancel_appointment", { booking_id: booked.data.booking_id, calendar: calendar.name }, { customerNumber: "+16025550142" });
+    expect(cancelled.ok).toBe(true);
+    expect((await microsoft.events(calendar.externalId)).map((e) => e.summary)).toEqual(["Dentist"]);
+  });
+
+  it("refuses a slot the business filled in Outlook after the caller heard it, and writes nothing", async () => {
+    const calendar = await microsoft.createCalendar({ prefix: "vapi" });
+    const start = slotStart(3, 24);
+    const available = await callTool(rig, "check_availability", { start: iso(start), calendar: calendar.name });
+    expect(available.ok).toBe(true);
+    await microsoft.seedBusy(calendar.externalId, start, start.add({ minutes: 30 }), "Added in Outlook");
+    const booked = await callTool(rig, "book_appointment", { start: iso(start), name: "Late Caller", calendar: calendar.name });
+    expect(booked.ok).toBe(false);
+    expect(booked.say).toMatch(/just taken/);
+    expect((await microsoft.events(calendar.externalId)).map((e) => e.summary)).toEqual(["Added in Outlook"]);
+    expect((await claimsOf(calendar.id)).filter((c) => c.status === "confirmed" || c.status === "pending")).toEqual([]);
+  });
+
+  it("answers 'can't reach the calendar', never 'free', when Graph keeps failing", async () => {
+    const calendar = await microsoft.createCalendar({ prefix: "vapi" });
+    await microsoft.fault({ operation: "availability", kind: "503", times: 1000, externalId: calendar.externalId });
+    const answer = await callTool(rig, "check_availability", { start: iso(slotStart(3)), calendar: calendar.name });
+    expect(answer.status).toBe(200);
+    expect(answer.ok).toBe(false);
+    expect(answer.say).not.toMatch(/available|free/i);
+  });
+});
+
+describe("the calendar mirror for Microsoft 365", () => {
+  it("subscribes through the served webhook, syncs by delta, and claim_slot refuses a slot over an Outlook event", async () => {
+    const calendar = await microsoft.createCalendar({ prefix: "mirror" });
+    const record = await recordOf(calendar.id);
+    const mirror = rig.services.mirror!;
+    const report = await maintainMirrors(mirror, [record], { webhookUrls: { microsoft: webhookUrl } }, deadline());
+    expect(report).toMatchObject({ synced: 1, channelsOpened: 1, channelFailures: 0 });
+    const [subscription] = (await graph().subscriptions()).filter((s) => s.state === "live" && s.resource.includes(calendar.externalId));
+    const state = await mirror.mirror.state(calendar.id);
+    expect(subscription).toMatchObject({ id: state?.channelId, clientState: expect.any(String), notificationUrl: webhookUrl });
+
+    // The business adds an event in Outlook: Graph notifies the webhook, which syncs at once.
+    const start = slotStart(4, 20);
+    const outlook = await microsoft.seedBusy(calendar.externalId, start, start.add({ minutes: 60 }), "Staff meeting");
+    await graph().waitForNotifications((all) => all.some((n) => n.kind === "change" && n.outcome === "delivered"));
+    for (const until = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 20))) {
+      const rows = await microsoft.sql`select event_id from slotline.external_busy where calendar_id = ${calendar.id}::uuid`;
+      if (rows.some((r) => r.event_id === outlook.id)) break;
+      if (Date.now() > until) throw new Error("the notification never reached the mirror");
+    }
+    expect(mirrorIsFresh((await mirror.mirror.state(calendar.id))!, rig.services.deps.now())).toBe(true);
+
+    // The database itself refuses a claim over the mirrored event, with no Graph call.
+    const before = (await graph().requests()).length;
+    const claimed = await rig.services.deps.ledger.claimSlot({ calendarId: calendar.id, startsAt: start, endsAt: start.add({ minutes: 30 }), idempotencyKey: `mirror:${randomUUID()}`, status: "held" });
+    expect(claimed.outcome).toBe("taken");
+    const availability = await callTool(rig, "check_availability", { start: iso(start), end: iso(start.add({ hours: 2 })), calendar: calendar.name });
+    expect((availability.data.slots as { start: string }[]).some((s) => Date.parse(s.start) < start.add({ minutes: 60 }).epochMilliseconds)).toBe(false);
+    expect((await graph().requests()).slice(before).filter((r) => r.route === "calendarView")).toEqual([]);
+
+    // Deleted in Outlook: gone from the mirror through the next notification.
+    await microsoft.removeEvent(calendar.externalId, outlook.id);
+    for (const until = Date.now() + 5000; ; await new Promise((r) => setTimeout(r, 20))) {
+      const rows = await microsoft.sql`select event_id from slotline.external_busy where calendar_id = ${calendar.id}::uuid`;
+      if (rows.length === 0) break;
+      if (Date.now() > until) throw new Error("the deletion never reached the mirror");
+    }
+  });
+
+  it("refuses notifications with the wrong clientState, renews on reauthorizationRequired, and resyncs after a 410", async () => {
+    const calendar = await microsoft.createCalendar({ prefix: "mirror" });
+    const record = await recordOf(calendar.id);
+    const mirror = rig.services.mirror!;
+    await maintainMirrors(mirror, [record], { webhookUrls: { microsoft: webhookUrl } }, deadline());
+    const first = await mirror.mirror.state(calendar.id);
+
+    const forged = await fetch(webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ value: [{ subscriptionId: first?.channelId, clientState: "guessed", changeType: "updated" }] }),
+    });
+    expect(forged.status).toBe(401);
+    const echoed = await fetch(`${webhookUrl}?validationToken=${encodeURIComponent("Validation: Testing <client> & token")}`, { method: "POST", headers: { "content-type": "text/plain" } });
+    expect(await echoed.text()).toBe("Validation: Testing <client> & token");
+    expect(echoed.headers.get("content-type")).toMatch(/^text\/plain/);
+
+    await graph().lifecycle(first!.channelId!, "reauthorizationRequired");
+    for (const until = Date.now() + 5000; (await mirror.mirror.state(calendar.id))?.channelId === first?.channelId; await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > until) throw new Error("the subscription was never renewed");
+    }
+    const subscriptions = (await graph().subscriptions()).filter((s) => s.resource.includes(calendar.externalId));
+    expect(subscriptions.find((s) => s.id === first?.channelId)?.state).toBe("deleted");
+    expect(subscriptions.filter((s) => s.state === "live")).toHaveLength(1);
+
+    await graph().expireDeltaTokens(calendar.externalId);
+    const outcome = await syncCalendarMirror(mirror, record, deadline());
+    expect(outcome).toMatchObject({ kind: "synced", full: true });
+  });
+
+  it("follows a booking whose event the business deleted in Outlook: the booking is cancelled", async () => {
+    const calendar = await microsoft.createCalendar({ prefix: "mirror" });
+    const record = await recordOf(calendar.id);
+    const mirror = rig.services.mirror!;
+    await syncCalendarMirror(mirror, record, deadline());
+    const booked = await callTool(rig, "book_appointment", { start: iso(slotStart(4, 30)), name: "Ada", calendar: calendar.name });
+    expect(booked.ok).toBe(true);
+    const [claim] = await claimsOf(calendar.id);
+    // Our own event is not external busy time.
+    await syncCalendarMirror(mirror, record, deadline());
+    expect(await microsoft.sql`select event_id from slotline.external_busy where calendar_id = ${calendar.id}::uuid`).toHaveLength(0);
+    await microsoft.removeEvent(calendar.externalId, String(claim?.calendar_event_id));
+    const outcome = await syncCalendarMirror(mirror, record, deadline());
+    expect(outcome).toMatchObject({ kind: "synced", followed: [{ claimId: claim?.id, change: "cancelled" }] });
+  });
+});
+
+describe("one deployment, three kinds of calendar", () => {
+  it("books a Google, a Microsoft and a local calendar side by side, each into its own provider", async () => {
+    const inGoogle = await google.createCalendar({ prefix: "mixed" });
+    const inOutlook = await microsoft.createCalendar({ prefix: "mixed" });
+    const local = await createTestCalendar(microsoft.sql);
+    const start = slotStart(5, 4);
+    for (const calendar of [inGoogle, inOutlook, local]) {
+      const booked = await callTool(rig, "book_appointment", { start: iso(start), name: "Mix Tester", calendar: calendar.name });
+      expect(booked.ok, booked.say).toBe(true);
+    }
+    expect((await google.events(inGoogle.externalId)).map((e) => e.claimId)).toHaveLength(1);
+    expect((await microsoft.events(inOutlook.externalId)).map((e) => e.claimId)).toHaveLength(1);
+    const [localEvent] = await microsoft.sql`select count(*)::int as n from slotline.local_events where calendar_id = ${local.id}::uuid`;
+    expect(localEvent?.n).toBe(1);
+  });
+});
