@@ -161,6 +161,21 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
       },
     });
   }
+  if (microsoft) {
+    probes.push({
+      name: "microsoft-calendar",
+      // One calendarView per Microsoft calendar (at most 20), once per CALENDAR_PROBE_CACHE_MS.
+      cacheMs: CALENDAR_PROBE_CACHE_MS,
+      check: async () => {
+        const ids = (await deps.ledger.listCalendars()).filter((c) => c.provider === "microsoft" && c.providerCalendarId).slice(0, 20);
+        if (ids.length === 0) return;
+        const from = deps.now();
+        const answer = await microsoft.freeBusy(ids.map((c) => c.providerCalendarId as string), from, from.add({ minutes: 30 }), { deadline: Date.now() + 1500 });
+        const failed = [...answer.values()].find((entry) => !entry.ok);
+        if (failed && !failed.ok) throw failed.error;
+      },
+    });
+  }
   if (settings.redis) {
     const redis = settings.redis;
     probes.push({ name: "redis", optional: true, check: () => redis.ping() });
