@@ -4,7 +4,8 @@
  * and cancelled, a slot the business filled in Outlook after the caller heard it refused, the calendar
  * mirror kept by subscriptions whose notifications reach the served microsoft-webhook function
  * (validation handshake, clientState, lifecycle), claim_slot refusing a slot over a mirrored Outlook
- * event, and one deployment serving Google, Microsoft and local calendars side by side.
+ * event, 20 callers racing for one slot on either provider, and one deployment serving Google,
+ * Microsoft and local calendars side by side.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -188,6 +189,28 @@ describe("the calendar mirror for Microsoft 365", () => {
     await microsoft.removeEvent(calendar.externalId, String(claim?.calendar_event_id));
     const outcome = await syncCalendarMirror(mirror, record, deadline());
     expect(outcome).toMatchObject({ kind: "synced", followed: [{ claimId: claim?.id, change: "cancelled" }] });
+  });
+});
+
+describe("races", () => {
+  it.each([
+    ["google", () => google],
+    ["microsoft", () => microsoft],
+  ] as const)("gives one slot to one of 20 callers at once on %s: one booking, one event, the others hear 'just taken'", async (_name, bedOf) => {
+    const bed = bedOf();
+    const calendar = await bed.createCalendar({ prefix: "race" });
+    const start = slotStart(5, 10);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        callTool(rig, "book_appointment", { start: iso(start), name: `Racer ${i}`, calendar: calendar.name }, { customerNumber: `+160255520${String(i).padStart(2, "0")}` }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(answers.filter((a) => a.ok)).toHaveLength(1);
+    expect(answers.filter((a) => !a.ok && /just taken/.test(a.say))).toHaveLength(19);
+    const active = (await claimsOf(calendar.id)).filter((c) => c.status === "confirmed" || c.status === "pending");
+    expect(active).toHaveLength(1);
+    expect((await bed.events(calendar.externalId)).map((e) => e.claimId)).toEqual([active[0]?.id]);
   });
 });
 
