@@ -5,6 +5,7 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import type { BookingDeps, CalendarProviders } from "./booking/deps.ts";
+import type { CalendarProvider } from "./calendar/provider.ts";
 import { logsToolCalls, microsoftCredentialFields, type SlotlineEnv } from "./config.ts";
 import { redisPrecheck, type RedisCommands } from "./booking/precheck.ts";
 import { createGoogleCalendar, type GoogleCalendarConfig } from "./calendar/google/index.ts";
@@ -145,37 +146,22 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
       check: () => settings.sql`select slotline.get_claim(${NO_CLAIM}::uuid) is null as api, exists (select from slotline.calendars) as calendars`,
     },
   ];
-  if (google) {
-    probes.push({
-      name: "google-calendar",
-      // Each check is a free/busy call on the quota bookings need: one per CALENDAR_PROBE_CACHE_MS at most.
-      cacheMs: CALENDAR_PROBE_CACHE_MS,
-      check: async () => {
-        // One free/busy request's worth (Google takes 50 calendars a request): a look, not an audit.
-        const calendars = (await deps.ledger.listCalendars()).filter((c) => c.provider === "google" && c.googleCalendarId).slice(0, 50);
-        if (calendars.length === 0) return;
-        const from = deps.now();
-        const answer = await google.freeBusy(calendars.map((c) => c.googleCalendarId as string), from, from.add({ minutes: 30 }), { deadline: Date.now() + 1500 });
-        const failed = [...answer.values()].find((entry) => !entry.ok);
-        if (failed && !failed.ok) throw failed.error;
-      },
-    });
-  }
-  if (microsoft) {
-    probes.push({
-      name: "microsoft-calendar",
-      // One calendarView per Microsoft calendar (at most 20), once per CALENDAR_PROBE_CACHE_MS.
-      cacheMs: CALENDAR_PROBE_CACHE_MS,
-      check: async () => {
-        const ids = (await deps.ledger.listCalendars()).filter((c) => c.provider === "microsoft" && c.providerCalendarId).slice(0, 20);
-        if (ids.length === 0) return;
-        const from = deps.now();
-        const answer = await microsoft.freeBusy(ids.map((c) => c.providerCalendarId as string), from, from.add({ minutes: 30 }), { deadline: Date.now() + 1500 });
-        const failed = [...answer.values()].find((entry) => !entry.ok);
-        if (failed && !failed.ok) throw failed.error;
-      },
-    });
-  }
+  // Each check is a free/busy call on the quota bookings need, one per CALENDAR_PROBE_CACHE_MS at most,
+  // on a look's worth of calendars (one Google free/busy request takes 50; Graph is asked per calendar).
+  const calendarProbe = (name: "google" | "microsoft", provider: CalendarProvider, most: number): HealthProbe => ({
+    name: `${name}-calendar`,
+    cacheMs: CALENDAR_PROBE_CACHE_MS,
+    check: async () => {
+      const ids = (await deps.ledger.listCalendars()).filter((c) => c.provider === name && c.providerCalendarId).slice(0, most);
+      if (ids.length === 0) return;
+      const from = deps.now();
+      const answer = await provider.freeBusy(ids.map((c) => c.providerCalendarId as string), from, from.add({ minutes: 30 }), { deadline: Date.now() + 1500 });
+      const failed = [...answer.values()].find((entry) => !entry.ok);
+      if (failed && !failed.ok) throw failed.error;
+    },
+  });
+  if (google) probes.push(calendarProbe("google", google, 50));
+  if (microsoft) probes.push(calendarProbe("microsoft", microsoft, 20));
   if (settings.redis) {
     const redis = settings.redis;
     probes.push({ name: "redis", optional: true, check: () => redis.ping() });

@@ -12,75 +12,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import { CalendarError } from "../../shared/calendar/errors.ts";
 import { eventIdForClaim } from "../../shared/calendar/event-id.ts";
 import { createMicrosoftCalendar, parseMicrosoftCredentials } from "../../shared/calendar/microsoft/index.ts";
-
-/**
- * The few Deno APIs this test uses, reached through globalThis: the root tsconfig (Node types) also
- * type-checks this file, and Deno's own checker runs it with the repo's tsconfig, which has no deno.ns.
- */
-interface DenoSubset {
-  env: { get(name: string): string | undefined };
-  readTextFile(path: URL): Promise<string>;
-  test(name: string, fn: () => Promise<void>): void;
-  Command: new (
-    command: string,
-    options: { args: string[]; cwd: string; env: Record<string, string>; stdout: "piped"; stderr: "inherit" },
-  ) => {
-    spawn(): {
-      stdout: ReadableStream<Uint8Array>;
-      kill(signal: string): void;
-      status: Promise<unknown>;
-    };
-  };
-}
-const Deno = (globalThis as unknown as { Deno: DenoSubset }).Deno;
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`assertion failed: ${message}`);
-}
-
-const repo = new URL("../../", import.meta.url);
-
-async function withEmulator(run: (url: string) => Promise<void>): Promise<void> {
-  const existing = Deno.env.get("GRAPH_EMULATOR_URL");
-  if (existing) return run(existing);
-  const child = new Deno.Command(new URL("node_modules/.bin/tsx", repo).pathname, {
-    args: ["test/graph-emulator/main.ts"],
-    cwd: repo.pathname,
-    env: { PORT: "0", EMULATOR_MAILBOXES: "shop@contoso.com=Pacific Standard Time" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  let url: string | undefined;
-  // A deadline on the wait: an emulator that never says where it listens fails the test, not hangs it.
-  const deadline = setTimeout(() => child.kill("SIGTERM"), 30_000);
-  while (url === undefined) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error("graph emulator exited (or was stopped after 30 s) before listening");
-    buffered += decoder.decode(value, { stream: true });
-    url = /graph-emulator listening (\S+)/.exec(buffered)?.[1];
-  }
-  clearTimeout(deadline);
-  try {
-    await run(url);
-  } finally {
-    lines.releaseLock();
-    await child.stdout.cancel().catch(() => {});
-    child.kill("SIGTERM");
-    await child.status;
-  }
-}
-
-async function control(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${url}/__emulator/${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return await response.json();
-}
+import { assert, control, Deno, repo, withEmulator } from "./emulator-child.ts";
 
 /** The emulator's TEST ONLY app registration (test/graph-emulator/emulator.ts). */
 const TENANT = "7d3e5f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6";
@@ -89,7 +21,7 @@ const CLIENT = "0e4a1c2b-3d5f-4a6b-9c8d-7e6f5a4b3c2d";
 Deno.test("the Microsoft client gets an MSAL token and books through the Graph emulator under Deno", async () => {
   const certificate = await Deno.readTextFile(new URL("test/graph-emulator/fixtures/app-certificate.test-only.pem", repo));
   const key = await Deno.readTextFile(new URL("test/graph-emulator/fixtures/app-certificate.test-only.key.pem", repo));
-  await withEmulator(async (url) => {
+  await withEmulator({ script: "test/graph-emulator/main.ts", listening: /graph-emulator listening (\S+)/, urlVariable: "GRAPH_EMULATOR_URL", env: { EMULATOR_MAILBOXES: "shop@contoso.com=Pacific Standard Time" } }, async (url) => {
     const calendar = createMicrosoftCalendar({
       credentials: parseMicrosoftCredentials({ tenantId: TENANT, clientId: CLIENT, clientCertificate: btoa(`${certificate}\n${key}`) }),
       graphBaseUrl: `${url}/v1.0`,

@@ -5,7 +5,7 @@
  */
 import { CalendarError } from "../errors.ts";
 import type { CallOptions } from "../provider.ts";
-import type { AccessTokenSource } from "./access-token.ts";
+import type { AccessTokenSource } from "../token-cache.ts";
 import { deadlineError, sleep } from "../deadline.ts";
 import { calendarErrorFromResponse } from "./google-error.ts";
 

@@ -12,9 +12,7 @@
  */
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@azure/msal-node";
 import { CalendarError } from "../errors.ts";
-import { untilDeadline } from "../deadline.ts";
-import type { AccessTokenSource } from "../google/access-token.ts";
-import type { CallOptions } from "../provider.ts";
+import { cachedTokenSource, type AccessTokenSource } from "../token-cache.ts";
 import { certificateThumbprintSha256, type MicrosoftCredentials } from "./credentials.ts";
 
 /** Entra ID's public cloud; MSAL's authority is always `${MICROSOFT_AUTHORITY}/<tenant>`. */
@@ -37,12 +35,6 @@ export interface MicrosoftTokenSourceConfig {
   onRefresh?: () => void;
 }
 
-interface CachedToken {
-  accessToken: string;
-  expiresAt: number;
-  refreshAt: number;
-}
-
 const NOT_RETRYABLE = new Set(["invalid_client", "unauthorized_client", "invalid_request", "invalid_scope", "invalid_grant", "unsupported_grant_type"]);
 
 function retryAfterMsOf(headers: Record<string, string> | undefined): number | undefined {
@@ -63,8 +55,6 @@ export function createMicrosoftTokenSource(config: MicrosoftTokenSourceConfig): 
   const marginMs = config.refreshMarginMs ?? 5 * 60_000;
   const authorityUrl = (config.authorityUrl ?? MICROSOFT_AUTHORITY).replace(/\/+$/, "");
   const { credentials } = config;
-  let cached: CachedToken | undefined;
-  let inflight: Promise<CachedToken> | undefined;
   let thumbprint: Promise<string> | undefined;
 
   /** What the last token request saw, for the error MSAL throws without it. */
@@ -107,7 +97,7 @@ export function createMicrosoftTokenSource(config: MicrosoftTokenSourceConfig): 
     }
   }
 
-  async function exchange(): Promise<CachedToken> {
+  async function exchange() {
     const { ConfidentialClientApplication } = await import("@azure/msal-node");
     const auth = credentials.certificate
       ? {
@@ -134,8 +124,7 @@ export function createMicrosoftTokenSource(config: MicrosoftTokenSourceConfig): 
     if (!result?.accessToken || !result.expiresOn) {
       throw new CalendarError("invalid-response", "Microsoft token endpoint answered without an access token");
     }
-    const lifetimeMs = Math.max(result.expiresOn.getTime() - Date.now(), 0);
-    return { accessToken: result.accessToken, expiresAt: startedAt + lifetimeMs, refreshAt: startedAt + lifetimeMs - Math.min(marginMs, lifetimeMs / 2) };
+    return { accessToken: result.accessToken, lifetimeMs: Math.max(result.expiresOn.getTime() - Date.now(), 0), startedAt };
   }
 
   /** MSAL's error as ours: refusals are `auth` (never retried), throttling and outages stay retryable. */
@@ -159,31 +148,5 @@ export function createMicrosoftTokenSource(config: MicrosoftTokenSourceConfig): 
     return new CalendarError("auth", message, details);
   }
 
-  return {
-    async token(options: CallOptions = {}) {
-      if (cached && now() < cached.refreshAt) return cached.accessToken;
-      if (!inflight) {
-        inflight = exchange().then(
-          (fresh) => {
-            cached = fresh;
-            inflight = undefined;
-            return fresh;
-          },
-          (error: unknown) => {
-            inflight = undefined;
-            throw error;
-          },
-        );
-      }
-      const shared = inflight;
-      const token =
-        options.deadline === undefined && options.signal === undefined
-          ? await shared
-          : await untilDeadline(shared, options.deadline ?? Number.POSITIVE_INFINITY, now, options.signal, "Microsoft token");
-      return token.accessToken;
-    },
-    invalidate(rejected) {
-      if (cached?.accessToken === rejected) cached = undefined;
-    },
-  };
+  return cachedTokenSource(exchange, { now, refreshMarginMs: marginMs, what: "Microsoft token" });
 }

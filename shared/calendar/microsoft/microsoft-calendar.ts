@@ -16,7 +16,7 @@ import { claimIdForEventId } from "../event-id.ts";
 import { CalendarError } from "../errors.ts";
 import { mergeBusy } from "../google/free-busy-window.ts";
 import { googleRequest, type GoogleRequestContext, type GoogleRequestEvent, type RetryPolicy } from "../google/google-request.ts";
-import type { AccessTokenSource } from "../google/access-token.ts";
+import type { AccessTokenSource } from "../token-cache.ts";
 import type { BusyInterval, CalendarEvent, CalendarProvider, CallOptions, EventPatch, FreeBusyResult, NewEvent, SyncedEvent } from "../provider.ts";
 import type { CalendarSync, SyncPage, SyncRequest, WatchChannel, WatchRequest } from "../sync.ts";
 import { createMicrosoftTokenSource } from "./access-token.ts";
