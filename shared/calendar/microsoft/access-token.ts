@@ -4,8 +4,9 @@
  * retries belong to the waiting request, and nothing inside MSAL can hand back a stale token or replay
  * a remembered throttle. Each refresh builds a fresh ConfidentialClientApplication (a few objects, no
  * I/O) and asks with `skipCache: true`; concurrent callers share one exchange; a 401 from Graph
- * invalidates exactly the rejected token. MSAL is imported when the first token is needed, so a
- * deployment without Microsoft calendars never loads it.
+ * invalidates exactly the rejected token. MSAL is imported when the token source is built (only with
+ * Microsoft credentials configured), so a deployment without Microsoft calendars never loads it, and
+ * one with them does not load it on a caller's time.
  *
  * MSAL's authority stays the public https one (it refuses http, and it is the client assertion's
  * audience); its `networkClient` sends through our fetch, with our timeout, to `authorityUrl`.
@@ -56,6 +57,10 @@ export function createMicrosoftTokenSource(config: MicrosoftTokenSourceConfig): 
   const authorityUrl = (config.authorityUrl ?? MICROSOFT_AUTHORITY).replace(/\/+$/, "");
   const { credentials } = config;
   let thumbprint: Promise<string> | undefined;
+  // MSAL's import (about half a second) starts now, while the instance starts up, instead of on the
+  // first caller's time; only a deployment with Microsoft credentials builds this source at all.
+  const msal = import("@azure/msal-node");
+  msal.catch(() => {});
 
   /** What the last token request saw, for the error MSAL throws without it. */
   let lastAnswer: { status: number; retryAfterMs: number | undefined } | undefined;
@@ -98,7 +103,7 @@ export function createMicrosoftTokenSource(config: MicrosoftTokenSourceConfig): 
   }
 
   async function exchange() {
-    const { ConfidentialClientApplication } = await import("@azure/msal-node");
+    const { ConfidentialClientApplication } = await msal;
     const auth = credentials.certificate
       ? {
           clientCertificate: {
