@@ -124,8 +124,17 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
         },
       })
     : undefined;
-  // Graph's failed attempts and retries are not counted yet (the metrics name them Google's).
-  const microsoft = settings.microsoft ? createMicrosoftCalendar({ freeBusyCacheTtlMs: 15_000, ...settings.microsoft }) : undefined;
+  const microsoftEvents = settings.microsoft?.onEvent;
+  const microsoft = settings.microsoft
+    ? createMicrosoftCalendar({
+        freeBusyCacheTtlMs: 15_000,
+        ...settings.microsoft,
+        onEvent: (event) => {
+          metrics?.microsoftEvent(event);
+          microsoftEvents?.(event);
+        },
+      })
+    : undefined;
   const mirror = postgresMirrorStore(settings.sql);
   // The providers by the name a calendar row gives: one deployment mixes them.
   const providers: CalendarProviders = { local: localCalendar(settings.sql), google, microsoft };
