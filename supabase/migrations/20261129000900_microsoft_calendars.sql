@@ -216,6 +216,17 @@ comment on function slotline.mirror_note_subscription_notification(text, text, t
   'records it: which calendar, accepted, whether to sync now, whether to renew the subscription.';
 
 -- ---------------------------------------------------------------------------------------------------
+-- Bookings follow their events by the provider's event id
+-- ---------------------------------------------------------------------------------------------------
+
+-- mirror_apply_own_events looks up the confirmed booking of each deleted or changed event by its event
+-- id. Google's deleted events could be filtered by the shape of our ids first; Graph's ids are its own,
+-- so every deletion a Microsoft sync reports is looked up: one index probe each, not a scan of the
+-- calendar's claims.
+create index if not exists slot_claims_confirmed_event_idx on slotline.slot_claims (calendar_id, calendar_event_id)
+  where status = 'confirmed';
+
+-- ---------------------------------------------------------------------------------------------------
 -- Privileges: as for the rest of the API, only the service role.
 -- ---------------------------------------------------------------------------------------------------
 

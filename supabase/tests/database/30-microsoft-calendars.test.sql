@@ -4,7 +4,7 @@
 begin;
 \ir _claims-fixture.psql
 
-select plan(14);
+select plan(15);
 
 -- Calendars
 select lives_ok(
@@ -66,6 +66,10 @@ select results_eq(
   'A calendar moved off Microsoft should queue its subscription for Microsoft to stop');
 select is((select count(*)::integer from slotline.calendar_sync where calendar_id = '00000000-0000-0000-0000-0000000000b1'), 0,
   'A calendar moved off Microsoft should keep no mirror state');
+
+-- Bookings follow their events by event id: one index probe per deleted event a sync reports
+select has_index('slotline', 'slot_claims', 'slot_claims_confirmed_event_idx', array['calendar_id', 'calendar_event_id'],
+  'Confirmed claims should be found by calendar and event id through an index');
 
 select * from finish();
 rollback;
