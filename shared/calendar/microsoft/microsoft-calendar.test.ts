@@ -170,10 +170,14 @@ describe("events", () => {
     expect(await live()).toEqual([]);
   });
 
-  it("tells our own event apart from someone else's over the same slot (the booking's recheck)", async () => {
+  it("tells our own event apart from someone else's over the same slot, free and cancelled ones not busy (the booking's recheck)", async () => {
     const provider = calendar();
     const event = booking();
     await provider.insertEvent(event, soon());
+    expect(await provider.otherBusyOverlaps(SHOP, event.start, event.end, event.id, soon())).toBe(false);
+    // Marked free, or cancelled: in the calendar, but not busy.
+    await control.seedEvent(SHOP, { subject: "Maybe", showAs: "free", start: { dateTime: "2027-03-10T17:00:00", timeZone: "UTC" }, end: { dateTime: "2027-03-10T17:30:00", timeZone: "UTC" } });
+    await control.seedEvent(SHOP, { subject: "Off", isCancelled: true, start: { dateTime: "2027-03-10T17:00:00", timeZone: "UTC" }, end: { dateTime: "2027-03-10T17:30:00", timeZone: "UTC" } });
     expect(await provider.otherBusyOverlaps(SHOP, event.start, event.end, event.id, soon())).toBe(false);
     await control.seedEvent(SHOP, { subject: "Walk-in", start: { dateTime: "2027-03-10T17:15:00", timeZone: "UTC" }, end: { dateTime: "2027-03-10T17:45:00", timeZone: "UTC" } });
     expect(await provider.otherBusyOverlaps(SHOP, event.start, event.end, event.id, soon())).toBe(true);
