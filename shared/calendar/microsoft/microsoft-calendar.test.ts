@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Temporal } from "@js-temporal/polyfill";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { graphEmulatorControl, type GraphEmulatorControl } from "../../../test/graph-emulator/control.ts";
-import { startGraphEmulator, TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TENANT_ID, testCertificate, type GraphEmulator } from "../../../test/graph-emulator/emulator.ts";
+import { startGraphEmulator, TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TENANT_ID, testApp, testCertificate, type GraphEmulator } from "../../../test/graph-emulator/emulator.ts";
 import { startReceiver, type Receiver } from "../../../test/graph-emulator/test-kit.ts";
 import { CalendarError } from "../errors.ts";
 import { eventIdForClaim } from "../event-id.ts";
@@ -190,6 +190,23 @@ describe("events", () => {
     expect(written.calendarId).toBe(`${SHOP}/${room.id}`);
     expect((await calendar().freeBusy([SHOP], from, to, soon())).get(SHOP)).toMatchObject({ ok: true, busy: [] });
     expect((await calendar().freeBusy([`${SHOP}/${room.id}`], from, to, soon())).get(`${SHOP}/${room.id}`)).toMatchObject({ ok: true, busy: [{ start: event.start }] });
+  });
+});
+
+describe("least privilege", () => {
+  it("answers a mailbox outside the application access policy as forbidden: unknown, never free, and not retried", async () => {
+    const restricted = await startGraphEmulator({ mailboxes: [SHOP, "ceo@contoso.com"], apps: [{ ...testApp(), allowedMailboxes: [SHOP] }] });
+    try {
+      const provider = calendar({ graphBaseUrl: `${restricted.url}/v1.0`, authorityUrl: restricted.url });
+      const answer = await provider.freeBusy([SHOP, "ceo@contoso.com"], from, to, soon());
+      expect(answer.get(SHOP)?.ok).toBe(true);
+      expect(answer.get("ceo@contoso.com")).toMatchObject({ ok: false, error: { kind: "forbidden", status: 403, reason: "ErrorAccessDenied" } });
+      await expect(provider.insertEvent({ ...booking(), calendarId: "ceo@contoso.com" }, soon())).rejects.toMatchObject({ kind: "forbidden" });
+      const creates = (await graphEmulatorControl(restricted.url).requests("events.create")).length;
+      expect(creates).toBe(1);
+    } finally {
+      await restricted.close();
+    }
   });
 });
 
