@@ -173,7 +173,18 @@ function microsoftBed(options: { poolSize: number }): ExternalCalendarBed {
   // wrote is answered 201 again (Google answers 409 and the event is read back), so under the fault
   // suite's lost responses on 30% of writes every retry can lose its answer too: about 45% of attempts
   // fail against Google's 22%, and six of them in a row failed one request in ten runs of retries.test.ts.
-  const config = () => ({ credentials, graphBaseUrl: `${bed.url}/v1.0`, authorityUrl: bed.url, retry: { ...RETRY, maxAttempts: 10 }, requestTimeoutMs: 1000, freeBusyCacheTtlMs: 0 });
+  // No per-mailbox places (production keeps Outlook's 4): the emulator enforces no MailboxConcurrency
+  // unless a test turns it on, and the fault storms put 60 callers on one mailbox to test faults, not
+  // Outlook's limit (test/vapi/microsoft-booking.test.ts tests both together).
+  const config = () => ({
+    credentials,
+    graphBaseUrl: `${bed.url}/v1.0`,
+    authorityUrl: bed.url,
+    retry: { ...RETRY, maxAttempts: 10 },
+    requestTimeoutMs: 1000,
+    freeBusyCacheTtlMs: 0,
+    mailboxConcurrency: 0,
+  });
   const bed = {
     provider: "microsoft" as const,
     sql: undefined as unknown as Sql,

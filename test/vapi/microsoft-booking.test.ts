@@ -214,6 +214,33 @@ describe("races", () => {
   });
 });
 
+describe("Outlook's throttling", () => {
+  it("keeps its requests to one mailbox within Outlook's 4 in flight: 12 callers at once all booked, no 429", async () => {
+    const calendar = await microsoft.createCalendar({ prefix: "throttle" });
+    // Production's places per mailbox (Outlook's 4), against an emulator that enforces the same limit.
+    const settings = microsoft.settings();
+    const rig = slotlineRig(microsoft.sql, { settings: { ...settings, microsoft: { ...settings.microsoft!, mailboxConcurrency: 4 } } });
+    await graph().config({ mailboxConcurrencyLimit: 4 });
+    // Each Graph request takes 50 ms, so the bookings' requests overlap at the mailbox.
+    await graph().latency(50);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => callTool(rig, "book_appointment", { start: iso(slotStart(6, i)), name: `Busy Day ${i}`, calendar: calendar.name })),
+      );
+      const throttled = (await graph().requests()).filter((r) => r.status === 429 && r.mailbox !== undefined);
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers.filter((a) => a.ok)).toHaveLength(12);
+      // Without the per-mailbox places, 2 of 12 failed here: all waited out the same Retry-After and collided again.
+      expect(throttled).toEqual([]);
+      const events = await microsoft.events(calendar.externalId);
+      expect(events).toHaveLength(12);
+    } finally {
+      await graph().config({ mailboxConcurrencyLimit: 0 });
+      await graph().latency(0);
+    }
+  });
+});
+
 describe("one deployment, three kinds of calendar", () => {
   it("books a Google, a Microsoft and a local calendar side by side, each into its own provider", async () => {
     const inGoogle = await google.createCalendar({ prefix: "mixed" });

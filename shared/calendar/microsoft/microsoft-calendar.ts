@@ -2,7 +2,9 @@
  * The Microsoft 365 provider: the `CalendarProvider` interface over Microsoft Graph v1.0 with app-only
  * tokens (access-token.ts). Plain `fetch` with a configurable base URL, through the same request loop
  * as Google's (timeouts, retries with backoff that honour `Retry-After` inside the caller's deadline,
- * one token refresh on a 401), so the same code talks to Graph and to test/graph-emulator.
+ * one token refresh on a 401), so the same code talks to Graph and to test/graph-emulator. Requests to
+ * one mailbox stay within Outlook's four in flight (mailbox-gate.ts), so an instance never throttles
+ * itself.
  *
  * A calendar is named `<mailbox>` (its default calendar) or `<mailbox>/<calendar id>`. Times are
  * always exchanged in UTC (`Prefer: outlook.timezone="UTC"`, and written as UTC); Windows zone names
@@ -15,13 +17,14 @@ import { Temporal } from "@js-temporal/polyfill";
 import { claimIdForEventId } from "../event-id.ts";
 import { CalendarError } from "../errors.ts";
 import { mergeBusy } from "../google/free-busy-window.ts";
-import { googleRequest, type GoogleRequestContext, type GoogleRequestEvent, type RetryPolicy } from "../google/google-request.ts";
+import { googleRequest, type GoogleRequest, type GoogleRequestContext, type GoogleRequestEvent, type GoogleResponse, type RetryPolicy } from "../google/google-request.ts";
 import type { AccessTokenSource } from "../token-cache.ts";
 import type { BusyInterval, CalendarEvent, CalendarProvider, CallOptions, EventPatch, FreeBusyResult, NewEvent, SyncedEvent } from "../provider.ts";
 import type { CalendarSync, SyncPage, SyncRequest, WatchChannel, WatchRequest } from "../sync.ts";
 import { createMicrosoftTokenSource } from "./access-token.ts";
 import type { MicrosoftCredentials } from "./credentials.ts";
 import { calendarErrorFromGraph } from "./graph-error.ts";
+import { mailboxGate } from "./mailbox-gate.ts";
 import { graphEventSchema, graphInstant, graphPageSchema, graphSubscriptionSchema, utcDateTime, type GraphEvent } from "./graph-schemas.ts";
 
 /** Where Graph lives. */
@@ -45,6 +48,8 @@ export const SUBSCRIPTION_MINUTES = 4230;
 export const DELTA_WINDOW_DAYS = 400;
 export const DELTA_MIN_AHEAD_DAYS = 370;
 const PAGE_SIZE = 1000;
+/** Outlook's MailboxConcurrency: requests one app may have in flight against one mailbox. */
+export const MAILBOX_CONCURRENCY = 4;
 const UTC_PREFER = 'outlook.timezone="UTC"';
 
 export interface MicrosoftCalendarConfig {
@@ -71,6 +76,8 @@ export interface MicrosoftCalendarConfig {
   tokens?: AccessTokenSource;
   /** Every failed attempt and every retry of a Graph call, for metrics. */
   onEvent?: ((event: GoogleRequestEvent) => void) | undefined;
+  /** Requests this instance keeps in flight per mailbox; default Outlook's limit, 4 (0: no limit). */
+  mailboxConcurrency?: number;
 }
 
 export interface MicrosoftCalendarProvider extends CalendarProvider {
@@ -91,6 +98,12 @@ function calendarPaths(calendarId: string): { user: string; calendar: string; re
     calendar: calendar === undefined ? `${user}/calendar` : `${user}/calendars/${encodeURIComponent(calendar)}`,
     resource: calendar === undefined ? `/users/${mailbox}/events` : `/users/${mailbox}/calendars/${calendar}/events`,
   };
+}
+
+/** The mailbox a request is about (its `/users/{mailbox}/...` path or link), for the mailbox's places. */
+function mailboxOf(path: string): string | undefined {
+  const match = /\/users\/([^/?]+)/.exec(path);
+  return match ? decodeURIComponent(match[1]!).toLowerCase() : undefined;
 }
 
 /** An id a booking derived from its claim (never one of Graph's, which are long base64). */
@@ -219,6 +232,10 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
     headers: { prefer: UTC_PREFER },
   };
   const paged = { prefer: `${UTC_PREFER}, odata.maxpagesize=${PAGE_SIZE}` };
+  const gate = mailboxGate(config.mailboxConcurrency ?? MAILBOX_CONCURRENCY, now);
+  /** One Graph request through the shared retry loop, within the mailbox's places (subscriptions: at once). */
+  const graph = (request: GoogleRequest, options: CallOptions): Promise<GoogleResponse> =>
+    gate.run(mailboxOf(request.path), options.deadline ?? now() + ctx.defaultBudgetMs, () => googleRequest(ctx, request, options));
   const cacheTtlMs = config.freeBusyCacheTtlMs ?? 0;
   const cache = new Map<string, { at: number; result: FreeBusyResult }>();
   const cacheKey = (calendarId: string, from: Temporal.Instant, to: Temporal.Instant) => `${calendarId}\u0000${from.epochMilliseconds}\u0000${to.epochMilliseconds}`;
@@ -236,7 +253,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
       ["$select", "id,start,end,isAllDay,isCancelled,showAs,transactionId,originalStartTimeZone"],
     ];
     while (path !== undefined) {
-      const { body } = await googleRequest(ctx, { method: "GET", path, query, headers: paged, what: "calendarView" }, options);
+      const { body } = await graph( { method: "GET", path, query, headers: paged, what: "calendarView" }, options);
       const page = parsePage(body, "calendarView");
       events.push(...page.value);
       path = page["@odata.nextLink"];
@@ -251,7 +268,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
     let path: string | undefined = `${calendarPaths(calendarId).calendar}/events`;
     let query: Array<[string, string]> = [["$filter", filter]];
     while (path !== undefined) {
-      const { body } = await googleRequest(ctx, { method: "GET", path, query, headers: paged, what: "events.list" }, options);
+      const { body } = await graph( { method: "GET", path, query, headers: paged, what: "events.list" }, options);
       const page = parsePage(body, "events.list");
       for (const event of page.value) if (event.isCancelled !== true) found.push(toCalendarEvent(calendarId, event));
       path = page["@odata.nextLink"];
@@ -264,7 +281,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
     const claimId = claimOfDerivedId(eventId);
     if (claimId !== null) return (await findEventsByClaim(calendarId, claimId, options))[0] ?? null;
     try {
-      const { body } = await googleRequest(ctx, { method: "GET", path: `${calendarPaths(calendarId).user}/events/${encodeURIComponent(eventId)}`, what: "events.get" }, options);
+      const { body } = await graph( { method: "GET", path: `${calendarPaths(calendarId).user}/events/${encodeURIComponent(eventId)}`, what: "events.get" }, options);
       return parseEvent(calendarId, body, "events.get");
     } catch (error) {
       if (error instanceof CalendarError && (error.kind === "not-found" || error.kind === "gone")) return null;
@@ -275,7 +292,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
   /** DELETE of one Graph id: 404 and 410 mean it is gone already (Graph handed out the id, so it existed). */
   async function deleteById(calendarId: string, eventId: string, options: CallOptions): Promise<"deleted" | "already-deleted"> {
     try {
-      await googleRequest(ctx, { method: "DELETE", path: `${calendarPaths(calendarId).user}/events/${encodeURIComponent(eventId)}`, what: "events.delete" }, options);
+      await graph( { method: "DELETE", path: `${calendarPaths(calendarId).user}/events/${encodeURIComponent(eventId)}`, what: "events.delete" }, options);
       return "deleted";
     } catch (error) {
       if (error instanceof CalendarError && (error.kind === "not-found" || error.kind === "gone")) return "already-deleted";
@@ -311,7 +328,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
           ["endDateTime", windowEnd.toString()],
         ];
       }
-      const { body } = await googleRequest(ctx, { method: "GET", path, query, headers: paged, what: "calendarView.delta" }, options);
+      const { body } = await graph( { method: "GET", path, query, headers: paged, what: "calendarView.delta" }, options);
       const page = parsePage(body, "calendarView.delta");
       const next = page["@odata.nextLink"];
       const delta = page["@odata.deltaLink"];
@@ -325,8 +342,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
     async watchEvents(calendarId: string, request: WatchRequest, options: CallOptions = {}): Promise<WatchChannel> {
       const minutes = Math.min(SUBSCRIPTION_MINUTES, Math.max(1, Math.floor((request.ttlSeconds ?? SUBSCRIPTION_MINUTES * 60) / 60)));
       const expiration = Temporal.Instant.fromEpochMilliseconds(now()).add({ minutes });
-      const { body } = await googleRequest(
-        ctx,
+      const { body } = await graph(
         {
           method: "POST",
           path: "/subscriptions",
@@ -350,7 +366,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
 
     async stopChannel(channel, options = {}) {
       try {
-        await googleRequest(ctx, { method: "DELETE", path: `/subscriptions/${encodeURIComponent(channel.id)}`, what: "subscriptions.delete" }, options);
+        await graph( { method: "DELETE", path: `/subscriptions/${encodeURIComponent(channel.id)}`, what: "subscriptions.delete" }, options);
       } catch (error) {
         if (error instanceof CalendarError && (error.kind === "not-found" || error.kind === "gone")) return;
         throw error;
@@ -396,8 +412,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
       const lines = [event.description, caller?.phone && !event.description?.includes(caller.phone) ? `Phone: ${caller.phone}` : undefined].filter(
         (line): line is string => line !== undefined && line !== "",
       );
-      const { body } = await googleRequest(
-        ctx,
+      const { body } = await graph(
         {
           method: "POST",
           path: `${calendarPaths(event.calendarId).calendar}/events`,
@@ -428,8 +443,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
     async patchEvent(calendarId, eventId, patch: EventPatch, options = {}) {
       const target = claimOfDerivedId(eventId) === null ? eventId : (await getEvent(calendarId, eventId, options))?.id;
       if (target === undefined) throw new CalendarError("not-found", `no event ${eventId} to change`, { status: 404 });
-      const { body } = await googleRequest(
-        ctx,
+      const { body } = await graph(
         {
           method: "PATCH",
           path: `${calendarPaths(calendarId).user}/events/${encodeURIComponent(target)}`,
