@@ -150,7 +150,7 @@ const freshness: Record<string, unknown> = {};
 {
   // Booked over at once, before any notification could have been applied (notifications lost).
   const { calendar, record } = await googleCalendar();
-  await maintainMirrors(mirror, [record], { webhookUrl }, budget());
+  await maintainMirrors(mirror, [record], { webhookUrls: { google: webhookUrl } }, budget());
   await emulator.control.fault({ route: "notification", kind: "loss", probability: 1, seed: 1 });
   let refused = 0;
   const trials = 30;
@@ -165,7 +165,7 @@ const freshness: Record<string, unknown> = {};
 
   // Push: event created in Google -> held by the mirror (claim_slot refuses it from then on).
   const pushed = await googleCalendar();
-  await maintainMirrors(mirror, [pushed.record], { webhookUrl }, budget());
+  await maintainMirrors(mirror, [pushed.record], { webhookUrls: { google: webhookUrl } }, budget());
   await pause(200);
   const propagation: number[] = [];
   for (let i = 0; i < 30; i++) {

@@ -100,6 +100,22 @@ describe("loadConfig", () => {
     expect(config.google?.credentials.privateKey).toBe(serviceAccount.private_key);
   });
 
+  it("reads a Microsoft 365 app registration, and refuses half of one without echoing the secret", () => {
+    const tenant = "7d3e5f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6";
+    const client = "0e4a1c2b-3d5f-4a6b-9c8d-7e6f5a4b3c2d";
+    const config = loadConfig({ MICROSOFT_TENANT_ID: tenant, MICROSOFT_CLIENT_ID: client, MICROSOFT_CLIENT_SECRET: "s3cret-value-for-graph", MICROSOFT_MAILBOX: "shop@contoso.com" });
+    expect(config.microsoft).toMatchObject({ credentials: { tenantId: tenant, clientId: client, clientSecret: "s3cret-value-for-graph" }, mailbox: "shop@contoso.com" });
+    expect(loadConfig({}).microsoft).toBeUndefined();
+    let message = "";
+    try {
+      loadConfig({ MICROSOFT_TENANT_ID: tenant, MICROSOFT_CLIENT_SECRET: "s3cret-value-for-graph" });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/MICROSOFT_\* .*clientId/);
+    expect(message).not.toContain("s3cret-value-for-graph");
+  });
+
   it("uses Supabase's SUPABASE_DB_URL when DATABASE_URL is not set, as the Edge Functions do", () => {
     const supabase = "postgresql://postgres:pw@db.abcd.supabase.co:5432/postgres";
     expect(loadConfig({ SUPABASE_DB_URL: supabase }).databaseUrl).toBe(supabase);

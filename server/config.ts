@@ -9,7 +9,8 @@ import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "../shared/calendar/google/index.ts";
-import { ConfigError, configProblems, databaseUrlOf, slotlineEnvSchema, twilioProblems, twilioSettingsOf, type LogLevel } from "../shared/config.ts";
+import { ConfigError, configProblems, databaseUrlOf, microsoftCredentialFields, slotlineEnvSchema, twilioProblems, twilioSettingsOf, type LogLevel } from "../shared/config.ts";
+import { parseMicrosoftCredentials, type MicrosoftCredentials } from "../shared/calendar/microsoft/index.ts";
 
 export { ConfigError };
 
@@ -48,7 +49,20 @@ export interface ServerConfig {
   googleWebhookUrl: string | undefined;
   /** TWILIO_*: the SMS confirmation's sender; without it, texts are printed, not sent. */
   twilio: ReturnType<typeof twilioSettingsOf>;
+  /** Present when MICROSOFT_TENANT_ID (and the rest of the app registration) is set: Microsoft 365 calendars. */
+  microsoft: MicrosoftConfig | undefined;
+  /** MICROSOFT_WEBHOOK_URL: where Graph's notifications for the calendar mirror go (a tunnel to microsoft-webhook). */
+  microsoftWebhookUrl: string | undefined;
   logLevel: LogLevel;
+}
+
+export interface MicrosoftConfig {
+  credentials: MicrosoftCredentials;
+  /** MICROSOFT_MAILBOX: the mailbox of the seeded 'default' calendar. */
+  mailbox: string | undefined;
+  /** Another Graph root and Entra login host, e.g. the emulator's. */
+  graphBaseUrl: string | undefined;
+  authorityUrl: string | undefined;
 }
 
 export interface GoogleConfig {
@@ -106,6 +120,8 @@ const serverEnvSchema = slotlineEnvSchema.extend({
   SLOTLINE_DATA_DIR: optional(z.string()),
   /** The Google calendar of the seeded 'default' calendar, e.g. primary or an id ending in @group.calendar.google.com. */
   GOOGLE_CALENDAR_ID: optional(z.string()),
+  /** The Microsoft 365 mailbox of the seeded 'default' calendar, e.g. shop@contoso.com. */
+  MICROSOFT_MAILBOX: optional(z.string().regex(/^[^/\s]+$/, "must be a mailbox (user principal name or user id), e.g. shop@contoso.com")),
 });
 
 // Settings that only mean something next to a service account.
@@ -166,6 +182,16 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     healthToken: e.HEALTH_TOKEN,
     googleWebhookUrl: e.GOOGLE_WEBHOOK_URL,
     twilio: twilioSettingsOf(e),
+    microsoft: e.MICROSOFT_TENANT_ID
+      ? {
+          // Already checked by the schema; parsed again here for the typed value.
+          credentials: parseMicrosoftCredentials(microsoftCredentialFields(e)),
+          mailbox: e.MICROSOFT_MAILBOX,
+          graphBaseUrl: e.MICROSOFT_GRAPH_BASE_URL,
+          authorityUrl: e.MICROSOFT_AUTHORITY_URL,
+        }
+      : undefined,
+    microsoftWebhookUrl: e.MICROSOFT_WEBHOOK_URL,
     logLevel: e.LOG_LEVEL ?? "info",
   };
 }

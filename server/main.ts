@@ -73,6 +73,11 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
     await sql`update slotline.calendars set provider = 'google', google_calendar_id = ${config.google.calendarId}, updated_at = now()
                where name = 'default' and (provider, google_calendar_id) is distinct from ('google', ${config.google.calendarId})`;
   }
+  if (config.microsoft?.mailbox) {
+    // MICROSOFT_MAILBOX names the Microsoft 365 mailbox of the 'default' calendar.
+    await sql`update slotline.calendars set provider = 'microsoft', microsoft_mailbox = ${config.microsoft.mailbox}, updated_at = now()
+               where name = 'default' and (provider, microsoft_mailbox) is distinct from ('microsoft', ${config.microsoft.mailbox})`;
+  }
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   const services = slotlineServices({
     sql,
@@ -85,6 +90,10 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
           tokenUrl: config.google.tokenUrl,
         }
       : undefined,
+    microsoft: config.microsoft
+      ? { credentials: config.microsoft.credentials, graphBaseUrl: config.microsoft.graphBaseUrl, authorityUrl: config.microsoft.authorityUrl }
+      : undefined,
+    microsoftWebhookUrl: config.microsoftWebhookUrl,
     redis,
     vapiSecret: config.vapi.secret,
     vapiHmacSecret: config.vapi.hmacSecret,
@@ -109,10 +118,11 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
       await services.deps.ledger.archiveHistory();
       await services.events?.prune();
       await reconcile(services.deps, {}, budget);
-      // Google calendars' mirrors: synced every pass (Google cannot reach a laptop with notifications
-      // unless GOOGLE_WEBHOOK_URL names a tunnel to it), channels opened and renewed when it does.
+      // External calendars' mirrors: synced every pass (Google and Graph cannot reach a laptop with
+      // notifications unless GOOGLE_WEBHOOK_URL / MICROSOFT_WEBHOOK_URL name a tunnel to it), channels
+      // and subscriptions opened and renewed when they do.
       if (services.mirror) {
-        await maintainMirrors(services.mirror, await services.deps.ledger.listCalendars(), { webhookUrl: config.googleWebhookUrl }, budget);
+        await maintainMirrors(services.mirror, await services.deps.ledger.listCalendars(), { webhookUrls: { google: config.googleWebhookUrl, microsoft: config.microsoftWebhookUrl } }, budget);
       }
     })().catch((error: unknown) => say(`  housekeeping failed: ${error instanceof Error ? error.message : String(error)}`));
   const housekeeping = setInterval(housekeep, HOUSEKEEPING_MS);
@@ -137,7 +147,7 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
   const calendars = await services.deps.ledger.listCalendars();
   say(`Slotline is listening on ${host.listening}`);
   say(`  database:  ${databaseLabel}`);
-  say(`  calendar:  ${config.google ? "Google Calendar" : "local (events kept in Postgres)"}; ${calendars.map((c) => `${c.name} (${c.provider}, ${c.timeZone})`).join(", ")}`);
+  say(`  calendar:  ${[config.google ? "Google Calendar" : undefined, config.microsoft ? "Microsoft 365" : undefined].filter(Boolean).join(" and ") || "local (events kept in Postgres)"}; ${calendars.map((c) => `${c.name} (${c.provider}, ${c.timeZone})`).join(", ")}`);
   say(`  redis:     ${config.redisUrl ? new URL(config.redisUrl).host : "off"}`);
   say(`  vapi auth: ${config.vapi.secret ? "Bearer secret" : config.vapi.hmacSecret ? "HMAC" : isLoopback(config.host) ? "off (set VAPI_SECRET before exposing this server)" : "off while listening beyond this machine (SLOTLINE_ALLOW_UNAUTHENTICATED=true): anyone who can reach it can book and cancel"}`);
   if (config.corsOrigins.length > 0) say(`  browsers:  pages of ${config.corsOrigins.join(", ")} (CORS_ORIGINS)`);

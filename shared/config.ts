@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseServiceAccountCredentials } from "./calendar/google/index.ts";
+import { parseMicrosoftCredentials } from "./calendar/microsoft/credentials.ts";
 
 const blankIsUnset = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankIsUnset, schema.optional());
@@ -85,6 +86,24 @@ export const slotlineEnvSchema = z.object({
   GOOGLE_WEBHOOK_URL: optional(
     z.url({ protocol: /^https$/, error: "must be the https address of the google-webhook function, e.g. https://<ref>.supabase.co/functions/v1/google-webhook (Google only calls https)" }),
   ),
+  /**
+   * Microsoft 365 calendars: the Entra app registration (docs/DEPLOY.md). Tenant and client ids, and a
+   * client secret or a certificate (PEM with its private key, or base64 of it; preferred).
+   */
+  MICROSOFT_TENANT_ID: optional(z.string()),
+  MICROSOFT_CLIENT_ID: optional(z.string()),
+  MICROSOFT_CLIENT_SECRET: optional(z.string()),
+  MICROSOFT_CLIENT_CERTIFICATE: optional(z.string()),
+  /** Point the Microsoft client elsewhere (the emulator in tests): Graph's base and Entra's login host. */
+  MICROSOFT_GRAPH_BASE_URL: optional(httpUrl),
+  MICROSOFT_AUTHORITY_URL: optional(httpUrl),
+  /**
+   * The public https address of the microsoft-webhook function: Graph subscriptions send change and
+   * lifecycle notifications there. Unset: Microsoft calendars' mirror is kept by the periodic sync alone.
+   */
+  MICROSOFT_WEBHOOK_URL: optional(
+    z.url({ protocol: /^https$/, error: "must be the https address of the microsoft-webhook function, e.g. https://<ref>.supabase.co/functions/v1/microsoft-webhook (Graph only calls https)" }),
+  ),
   REDIS_URL: optional(z.string().refine((value) => /^rediss?:\/\/.+/.test(value), { message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379" })),
   VAPI_SECRET: secret,
   VAPI_HMAC_SECRET: secret,
@@ -107,7 +126,35 @@ export const slotlineEnvSchema = z.object({
   TWILIO_MESSAGING_SERVICE_SID: optional(z.string().regex(/^MG[0-9a-fA-F]{32}$/, "must be a messaging service SID: MG and 32 hex digits")),
   /** Point the Twilio client elsewhere (the emulator in tests and the demo). */
   TWILIO_API_BASE_URL: optional(httpUrl),
+}).superRefine((env, ctx) => {
+  // Microsoft: all or nothing, and credentials that can work (never echoing the secret or the key).
+  const given = [env.MICROSOFT_TENANT_ID, env.MICROSOFT_CLIENT_ID, env.MICROSOFT_CLIENT_SECRET, env.MICROSOFT_CLIENT_CERTIFICATE].some((v) => v !== undefined);
+  if (!given) return;
+  try {
+    parseMicrosoftCredentials(microsoftCredentialFields(env));
+  } catch (error) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["MICROSOFT_*"],
+      message: `(the Microsoft 365 app registration) cannot work: ${error instanceof Error ? error.message : String(error)}; set MICROSOFT_TENANT_ID, MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET or MICROSOFT_CLIENT_CERTIFICATE`,
+    });
+  }
 });
+
+/** The Microsoft credential fields of an environment, as parseMicrosoftCredentials reads them. */
+export function microsoftCredentialFields(env: {
+  MICROSOFT_TENANT_ID?: string | undefined;
+  MICROSOFT_CLIENT_ID?: string | undefined;
+  MICROSOFT_CLIENT_SECRET?: string | undefined;
+  MICROSOFT_CLIENT_CERTIFICATE?: string | undefined;
+}) {
+  return {
+    tenantId: env.MICROSOFT_TENANT_ID,
+    clientId: env.MICROSOFT_CLIENT_ID,
+    clientSecret: env.MICROSOFT_CLIENT_SECRET,
+    clientCertificate: env.MICROSOFT_CLIENT_CERTIFICATE,
+  };
+}
 
 export type SlotlineEnv = z.infer<typeof slotlineEnvSchema>;
 

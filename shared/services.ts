@@ -4,10 +4,12 @@
  * the Node server alike.
  */
 import { Temporal } from "@js-temporal/polyfill";
-import type { BookingDeps } from "./booking/deps.ts";
-import { logsToolCalls, twilioSettingsOf, type SlotlineEnv } from "./config.ts";
+import type { BookingDeps, CalendarProviders } from "./booking/deps.ts";
+import type { CalendarProvider } from "./calendar/provider.ts";
+import { logsToolCalls, microsoftCredentialFields, twilioSettingsOf, type SlotlineEnv } from "./config.ts";
 import { redisPrecheck, type RedisCommands } from "./store/redis-precheck.ts";
 import { createGoogleCalendar, type GoogleCalendarConfig } from "./calendar/google/index.ts";
+import { createMicrosoftCalendar, parseMicrosoftCredentials, type MicrosoftCalendarConfig } from "./calendar/microsoft/index.ts";
 import { deliverEvents } from "./events/deliverer.ts";
 import { printedSmsSender, twilioSmsSender, type SmsSender } from "./events/sms.ts";
 import { twilioClient, type TwilioConfig } from "./events/twilio.ts";
@@ -36,6 +38,8 @@ export interface ServiceSettings {
   databaseLabel?: string;
   /** Google Calendar, when credentials are configured. */
   google?: GoogleCalendarConfig | undefined;
+  /** Microsoft 365 (Graph), when an app registration is configured. */
+  microsoft?: MicrosoftCalendarConfig | undefined;
   /** A Redis client for the booking pre-check (ioredis works as is). */
   redis?: (RedisCommands & { ping(): Promise<unknown> }) | undefined;
   vapiSecret?: string | undefined;
@@ -59,6 +63,8 @@ export interface ServiceSettings {
    * periodic sync alone (local development: Google cannot reach us).
    */
   googleWebhookUrl?: string | undefined;
+  /** MICROSOFT_WEBHOOK_URL: the microsoft-webhook function's public address, for Graph subscriptions. */
+  microsoftWebhookUrl?: string | undefined;
   /** Twilio, for the SMS confirmation (TWILIO_*); without it, texts are printed (`printSms`) or wait. */
   twilio?: TwilioConfig | undefined;
   /**
@@ -85,6 +91,14 @@ export function serviceSettingsFromEnv(env: SlotlineEnv): Omit<ServiceSettings, 
     google: env.GOOGLE_SERVICE_ACCOUNT_JSON
       ? { credentials: env.GOOGLE_SERVICE_ACCOUNT_JSON, subject: env.GOOGLE_IMPERSONATE_SUBJECT, calendarBaseUrl: env.GOOGLE_CALENDAR_BASE_URL, tokenUrl: env.GOOGLE_TOKEN_URL }
       : undefined,
+    microsoft: env.MICROSOFT_TENANT_ID
+      ? {
+          credentials: parseMicrosoftCredentials(microsoftCredentialFields(env)),
+          graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL,
+          authorityUrl: env.MICROSOFT_AUTHORITY_URL,
+        }
+      : undefined,
+    microsoftWebhookUrl: env.MICROSOFT_WEBHOOK_URL,
     vapiSecret: env.VAPI_SECRET,
     vapiHmacSecret: env.VAPI_HMAC_SECRET,
     toolBudgetMs: env.TOOL_BUDGET_MS,
@@ -124,11 +138,25 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
         },
       })
     : undefined;
+  const microsoftEvents = settings.microsoft?.onEvent;
+  const microsoft = settings.microsoft
+    ? createMicrosoftCalendar({
+        freeBusyCacheTtlMs: 15_000,
+        ...settings.microsoft,
+        onEvent: (event) => {
+          metrics?.microsoftEvent(event);
+          microsoftEvents?.(event);
+        },
+      })
+    : undefined;
   const mirror = postgresMirrorStore(settings.sql);
+  // The providers by the name a calendar row gives: one deployment mixes them.
+  const providers: CalendarProviders = { local: localCalendar(settings.sql), google, microsoft };
+  const syncs = { google: google?.sync, microsoft: microsoft?.sync };
   const deps: BookingDeps = {
     ledger: postgresLedger(settings.sql),
     mirror,
-    providers: { local: localCalendar(settings.sql), google },
+    providers,
     now: settings.now ?? (() => Temporal.Now.instant()),
     precheck: settings.redis ? redisPrecheck(settings.redis, metrics ? { onOutcome: metrics.precheck } : {}) : undefined,
   };
@@ -153,22 +181,22 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
       check: () => settings.sql`select slotline.get_claim(${NO_CLAIM}::uuid) is null as api, exists (select from slotline.calendars) as calendars`,
     },
   ];
-  if (google) {
-    probes.push({
-      name: "google-calendar",
-      // Each check is a free/busy call on the quota bookings need: one per CALENDAR_PROBE_CACHE_MS at most.
-      cacheMs: CALENDAR_PROBE_CACHE_MS,
-      check: async () => {
-        // One free/busy request's worth (Google takes 50 calendars a request): a look, not an audit.
-        const calendars = (await deps.ledger.listCalendars()).filter((c) => c.provider === "google" && c.googleCalendarId).slice(0, 50);
-        if (calendars.length === 0) return;
-        const from = deps.now();
-        const answer = await google.freeBusy(calendars.map((c) => c.googleCalendarId as string), from, from.add({ minutes: 30 }), { deadline: Date.now() + 1500 });
-        const failed = [...answer.values()].find((entry) => !entry.ok);
-        if (failed && !failed.ok) throw failed.error;
-      },
-    });
-  }
+  // Each check is a free/busy call on the quota bookings need, one per CALENDAR_PROBE_CACHE_MS at most,
+  // on a look's worth of calendars (one Google free/busy request takes 50; Graph is asked per calendar).
+  const calendarProbe = (name: "google" | "microsoft", provider: CalendarProvider, most: number): HealthProbe => ({
+    name: `${name}-calendar`,
+    cacheMs: CALENDAR_PROBE_CACHE_MS,
+    check: async () => {
+      const ids = (await deps.ledger.listCalendars()).filter((c) => c.provider === name && c.providerCalendarId).slice(0, most);
+      if (ids.length === 0) return;
+      const from = deps.now();
+      const answer = await provider.freeBusy(ids.map((c) => c.providerCalendarId as string), from, from.add({ minutes: 30 }), { deadline: Date.now() + 1500 });
+      const failed = [...answer.values()].find((entry) => !entry.ok);
+      if (failed && !failed.ok) throw failed.error;
+    },
+  });
+  if (google) probes.push(calendarProbe("google", google, 50));
+  if (microsoft) probes.push(calendarProbe("microsoft", microsoft, 20));
   if (settings.redis) {
     const redis = settings.redis;
     probes.push({ name: "redis", optional: true, check: () => redis.ping() });
@@ -180,8 +208,8 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     observe: observers(log === undefined ? undefined : jsonLineLog(log), settings.observe, metrics?.toolCall),
     metrics,
     metricsToken: settings.metricsToken,
-    mirror: google ? { mirror, google, now: deps.now } : undefined,
-    googleWebhookUrl: settings.googleWebhookUrl,
+    mirror: Object.values(syncs).some((sync) => sync !== undefined) ? { mirror, syncs, now: deps.now } : undefined,
+    webhookUrls: { google: settings.googleWebhookUrl, microsoft: settings.microsoftWebhookUrl },
     events,
     gauges: async () => {
       const state = await outbox.state();
@@ -193,7 +221,7 @@ export function slotlineServices(settings: ServiceSettings): SlotlineServices {
     healthToken: settings.healthToken,
     describe: {
       database: settings.databaseLabel ?? "postgres",
-      calendar: google ? "google" : "local",
+      calendar: [google ? "google" : undefined, microsoft ? "microsoft" : undefined].filter((name) => name !== undefined).join(", ") || "local",
       redis: settings.redis ? "on" : "off",
     },
     toolBudgetMs: settings.toolBudgetMs,

@@ -19,6 +19,9 @@ import { slotlineServices } from "../../shared/services.ts";
 import { connectRedis } from "../../shared/store/redis.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 import { emulatorControl, type EmulatorControl } from "../../test/google-emulator/control.ts";
+import { graphEmulatorControl, type GraphEmulatorControl } from "../../test/graph-emulator/control.ts";
+import { parseMicrosoftCredentials } from "../../shared/calendar/microsoft/index.ts";
+import { TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TENANT_ID } from "../../test/graph-emulator/emulator.ts";
 
 const ROOT = path.join(import.meta.dirname, "..", "..");
 const CREDENTIALS = readFileSync(path.join(ROOT, "test/fixtures/google/service-account.test-only.json"), "utf8");
@@ -59,7 +62,20 @@ export async function postgresBackendsCpuMs(sql: Sql): Promise<number> {
 
 /** Starts test/google-emulator/main.ts in a child process on a free port, calendars created on first use. */
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "test/google-emulator/main.ts"], {
+  const started = await startChild("test/google-emulator/main.ts", /google-emulator listening (\S+)/);
+  return { ...started, control: emulatorControl(started.url) };
+}
+
+export type GraphEmulatorProcess = Omit<EmulatorProcess, "control"> & { control: GraphEmulatorControl };
+
+/** Starts test/graph-emulator/main.ts in a child process on a free port, mailboxes created on first use. */
+export async function startGraphEmulatorProcess(): Promise<GraphEmulatorProcess> {
+  const started = await startChild("test/graph-emulator/main.ts", /graph-emulator listening (\S+)/);
+  return { ...started, control: graphEmulatorControl(started.url) };
+}
+
+async function startChild(script: string, listening: RegExp): Promise<Omit<EmulatorProcess, "control">> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", EMULATOR_AUTO_CREATE: "1" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -69,14 +85,13 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {
-      const match = /google-emulator listening (\S+)/.exec(line);
+      const match = listening.exec(line);
       if (match) resolve(match[1]!);
     });
-    child.once("exit", (code) => reject(new Error(`google emulator exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return {
     url,
-    control: emulatorControl(url),
     cpuMs: () => processCpuMs(child.pid ?? -1),
     stop: async () => {
       process.off("exit", killChild);
@@ -160,9 +175,12 @@ function instrumented(deps: BookingDeps): { deps: BookingDeps; phases: PhaseCloc
     deps: {
       ...deps,
       ledger: timedMethods(deps.ledger, "db", record),
+      // Local-provider calls are database round trips; every external provider's (Google, Microsoft)
+      // are counted as "google", the external calendar's share of a request.
       providers: {
         local: timedMethods(deps.providers.local, "db", record),
         google: deps.providers.google ? timedMethods(deps.providers.google, "google", record) : undefined,
+        microsoft: deps.providers.microsoft ? timedMethods(deps.providers.microsoft, "google", record) : undefined,
       },
       precheck: deps.precheck ? timedMethods(deps.precheck, "redis", record) : undefined,
       mirror: deps.mirror ? timedMethods(deps.mirror, "db", record) : undefined,
@@ -185,7 +203,7 @@ export interface VapiRig {
  */
 export function vapiRig(
   sql: Sql,
-  options: { emulatorUrl?: string | undefined; redis?: Redis | undefined; freeBusyCacheTtlMs?: number; toolBudgetMs?: number } = {},
+  options: { emulatorUrl?: string | undefined; graphEmulatorUrl?: string | undefined; redis?: Redis | undefined; freeBusyCacheTtlMs?: number; toolBudgetMs?: number } = {},
 ): VapiRig {
   const services = slotlineServices({
     sql,
@@ -197,6 +215,14 @@ export function vapiRig(
           credentials: CREDENTIALS,
           calendarBaseUrl: `${options.emulatorUrl}/calendar/v3`,
           tokenUrl: `${options.emulatorUrl}/token`,
+          ...(options.freeBusyCacheTtlMs === undefined ? {} : { freeBusyCacheTtlMs: options.freeBusyCacheTtlMs }),
+        }
+      : undefined,
+    microsoft: options.graphEmulatorUrl
+      ? {
+          credentials: parseMicrosoftCredentials({ tenantId: TEST_TENANT_ID, clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET }),
+          graphBaseUrl: `${options.graphEmulatorUrl}/v1.0`,
+          authorityUrl: options.graphEmulatorUrl,
           ...(options.freeBusyCacheTtlMs === undefined ? {} : { freeBusyCacheTtlMs: options.freeBusyCacheTtlMs }),
         }
       : undefined,
@@ -262,12 +288,16 @@ export interface BenchCalendar {
   googleId: string | null;
 }
 
-/** A calendar row of the bench's own (name `bench-…`); Google-provided when `googleId` is given. */
-export async function createCalendar(sql: Sql, columns: Record<string, unknown> = {}, googleId?: string): Promise<BenchCalendar> {
+/**
+ * A calendar row of the bench's own (name `bench-…`); Google-provided when `googleId` is given, a
+ * Microsoft 365 mailbox's when `mailbox` is.
+ */
+export async function createCalendar(sql: Sql, columns: Record<string, unknown> = {}, googleId?: string, mailbox?: string): Promise<BenchCalendar> {
   const name = `bench-${randomUUID().slice(0, 12)}`;
   const values = {
     name,
     ...(googleId ? { provider: "google", google_calendar_id: googleId } : {}),
+    ...(mailbox ? { provider: "microsoft", microsoft_mailbox: mailbox } : {}),
     ...columns,
   };
   const [row] = await sql`insert into slotline.calendars ${sql(values)} returning id`;

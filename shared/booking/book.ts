@@ -7,7 +7,7 @@
  * 4. the calendar is read again for this interval, never from cache: an event may have been added
  *    since the caller heard the slot (and the calendar mirror may not know it yet);
  * 5. the event is written with an id derived from the claim id, so a retry cannot write a second one.
- *    On Google, steps 4 and 5 run side by side (one round trip of latency): a foreign event found by
+ *    On an external calendar, steps 4 and 5 run side by side (one round trip of latency): a foreign event found by
  *    the recheck takes our event back. A calendar may skip step 4 while its mirror is fresh;
  * 6. `confirm_claim` stores the event id and the row is `confirmed`.
  *
@@ -257,7 +257,7 @@ type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const settle = <T>(work: Promise<T>): Promise<Settled<T>> => work.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 
 /**
- * Steps 4 and 5 side by side (Google): the event is written while the calendar is read again for the
+ * Steps 4 and 5 side by side (providers with `otherBusyOverlaps`: the external ones): the event is written while the calendar is read again for the
  * interval, so a booking waits for the slower of two calls, not for both in turn. The recheck lists
  * the events over the slot and its buffers and ignores our own (this claim's id): an opaque event of
  * anyone else means the business filled the slot since the caller heard it, and our event, written or
@@ -447,12 +447,14 @@ async function releaseClaim(deps: BookingDeps, request: BookingRequest, claim: C
 
 /**
  * Deletes our event. "gone": deleted, now or before, and a deleted id is never written again;
- * "not-found": no such event yet (a write of it may still be on its way); "failed": the calendar failed.
+ * "not-found": no such event yet, or deleted where a write still on its way could make it again
+ * (`lateWritesMayRecreate`); "failed": the calendar failed.
  */
 async function removeEvent(calendar: ResolvedCalendar, eventId: string, budget: Budget): Promise<"gone" | "not-found" | "failed"> {
   try {
     const result = await calendar.provider.deleteEvent(calendar.providerCalendarId, eventId, { deadline: budget.deadline });
-    return result === "not-found" ? "not-found" : "gone";
+    // Deleted, but where a late write can make it again (Graph), not for good: the reconciler looks again.
+    return result === "not-found" || calendar.provider.lateWritesMayRecreate ? "not-found" : "gone";
   } catch (error) {
     if (!isCalendarError(error)) throw error;
     return "failed";

@@ -13,7 +13,7 @@ export interface ResolvedCalendar {
   record: CalendarRecord;
   settings: CalendarSettings;
   provider: CalendarProvider;
-  /** Google's calendar id, or our uuid for the local provider. */
+  /** How the provider names the calendar (`CalendarRecord.providerCalendarId`). */
   providerCalendarId: string;
   /** How the assistant names it: the display name, else the slug with dashes as spaces. */
   spokenName: string;
@@ -28,7 +28,7 @@ export interface CalendarSelector {
 
 /** Why no calendar could be used: the assistant layer words it. */
 export type CalendarProblem =
-  /** A Google calendar without credentials or without its Google id. */
+  /** An external calendar whose provider is not configured here, or that lacks its provider's id. */
   | { kind: "not-connected"; spokenName: string }
   /** The name asked for matches no calendar; `names` are the calendars there are. */
   | { kind: "unknown-name"; asked: string; names: string[] }
@@ -98,14 +98,10 @@ function settingsOf(record: CalendarRecord): CalendarSettings {
 export function resolvedCalendar(deps: BookingDeps, record: CalendarRecord): CalendarChoice {
   const settings = settingsOf(record);
   const spokenName = spokenNameOf(record);
-  if (record.provider === "google") {
-    const google = deps.providers.google;
-    if (!google || !record.googleCalendarId) {
-      return { ok: false, problem: { kind: "not-connected", spokenName } };
-    }
-    return { ok: true, calendar: { record, settings, provider: google, providerCalendarId: record.googleCalendarId, spokenName } };
-  }
-  return { ok: true, calendar: { record, settings, provider: deps.providers.local, providerCalendarId: record.id, spokenName } };
+  const provider = deps.providers[record.provider];
+  const providerCalendarId = record.providerCalendarId;
+  if (!provider || !providerCalendarId) return { ok: false, problem: { kind: "not-connected", spokenName } };
+  return { ok: true, calendar: { record, settings, provider, providerCalendarId, spokenName } };
 }
 
 /**

@@ -70,10 +70,10 @@ export async function searchSlots(deps: BookingDeps, calendar: ResolvedCalendar,
 }
 
 /**
- * The calendar's busy time and the ledger's active claims over [from, to). A Google calendar whose
- * mirror is fresh is answered by Postgres alone, in one statement (claims and mirror); otherwise the
- * provider is asked (Google's free/busy, possibly cached; the local calendar's own table) beside the
- * claims. Undefined when the calendar cannot tell: never "free".
+ * The calendar's busy time and the ledger's active claims over [from, to). An external calendar (its
+ * provider syncs) whose mirror is fresh is answered by Postgres alone, in one statement (claims and
+ * mirror); otherwise the provider is asked (its free/busy, possibly cached; the local calendar's own
+ * table) beside the claims. Undefined when the calendar cannot tell: never "free".
  */
 async function busyTime(
   deps: BookingDeps,
@@ -83,7 +83,7 @@ async function busyTime(
   allowCached: boolean,
   budget: Budget,
 ): Promise<{ busy: BusyInterval[]; claims: BusyInterval[] } | undefined> {
-  if (calendar.record.provider === "google" && deps.mirror) {
+  if (calendar.provider.sync && deps.mirror) {
     const stored = await deps.mirror.busyAndClaims(calendar.record.id, from, to);
     if (mirrorIsFresh(stored.mirror, deps.now())) return { busy: stored.external, claims: stored.claims };
     const answer = await calendar.provider.freeBusy([calendar.providerCalendarId], from, to, { deadline: budget.deadline, allowCached });

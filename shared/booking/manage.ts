@@ -5,6 +5,7 @@
  * (no changes within N minutes of the appointment) is said plainly.
  */
 import { Temporal } from "@js-temporal/polyfill";
+import { eventIdForClaim } from "../calendar/event-id.ts";
 import { isCalendarError } from "../calendar/errors.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { Claim } from "../store/ledger.ts";
@@ -194,7 +195,10 @@ export async function removeBookingEvent(
   try {
     const result = await calendar.provider.deleteEvent(calendar.providerCalendarId, claim.calendarEventId, { deadline: budget.deadline });
     const cutoff = options.missingIsRemovedIfBefore;
-    if (result === "not-found" && claim.status === "failed" && cutoff !== undefined && Temporal.Instant.compare(claim.updatedAt, cutoff) > 0) {
+    // Deleted by the id derived from the claim, where a write still on its way can make it again
+    // (Graph): as uncertain as "not found" until the late-write grace has passed.
+    const mayComeBack = result === "not-found" || (calendar.provider.lateWritesMayRecreate === true && claim.calendarEventId === eventIdForClaim(claim.id));
+    if (mayComeBack && claim.status === "failed" && cutoff !== undefined && Temporal.Instant.compare(claim.updatedAt, cutoff) > 0) {
       return false;
     }
     await deps.ledger.markEventRemoved(claim.id);

@@ -1,17 +1,19 @@
 /**
- * The calendar mirror, kept up to date: each Google calendar's events copied into Postgres by
- * incremental sync (events.list with a syncToken; a full sync when there is none or Google answers 410),
- * triggered by push notifications (the google-webhook function) and by a periodic pass (the reconcile
- * job), which also opens and renews the push channels. Our own events (ids derived from claim ids) are
- * not mirrored as external busy time: the ledger knows them.
+ * The calendar mirror, kept up to date: each external calendar's events copied into Postgres by
+ * incremental sync (a sync token or delta link; a full sync when there is none or the provider answers
+ * 410), triggered by push notifications (the google-webhook and microsoft-webhook functions) and by a
+ * periodic pass (the reconcile job), which also opens and renews the push channels (Google) and
+ * subscriptions (Microsoft Graph). The provider is found by the calendar's provider name and seen only
+ * through `CalendarSync`. Our own events (proven ours by the provider) are not mirrored as external
+ * busy time: the ledger knows them.
  *
  * Availability reads the mirror instead of asking Google while it is fresh (`mirrorIsFresh`), and
  * claim_slot refuses a slot that overlaps a mirrored event in its own transaction.
  */
 import type { Temporal } from "@js-temporal/polyfill";
-import { claimIdForEventId } from "../calendar/event-id.ts";
 import { CalendarError, isCalendarError } from "../calendar/errors.ts";
-import type { GoogleEventSync, SyncedEvent } from "../calendar/google/event-sync.ts";
+import type { ProviderName, SyncedEvent } from "../calendar/provider.ts";
+import type { CalendarSync } from "../calendar/sync.ts";
 import { isLedgerError } from "../store/errors.ts";
 import type { CalendarRecord } from "../store/ledger.ts";
 import type { MirrorEvent, MirrorStore } from "../store/mirror-store.ts";
@@ -25,7 +27,10 @@ import type { Budget } from "./deps.ts";
 export const MIRROR_MAX_AGE_SECONDS = 90;
 /** A full sync leaves out events that ended more than a day ago: they can never block a slot again. */
 const FULL_SYNC_LOOKBACK_HOURS = 24;
-/** Channels are asked for this long (Google grants at most about a week for events) and renewed a day early. */
+/**
+ * Channels are asked for this long and renewed a day early. Google grants at most about a week for
+ * events; Microsoft Graph at most 10,080 minutes (the provider asks for less, see microsoft/).
+ */
 export const CHANNEL_TTL_SECONDS = 7 * 24 * 3600;
 export const CHANNEL_RENEW_MARGIN_SECONDS = 24 * 3600;
 /** A sync that notices more changes arrived meanwhile goes round again, at most this often. */
@@ -33,7 +38,8 @@ const MAX_ROUNDS = 3;
 
 export interface MirrorDeps {
   mirror: MirrorStore;
-  google: GoogleEventSync;
+  /** The sync of each external provider configured here, by provider name. */
+  syncs: { [name in ProviderName]?: CalendarSync | undefined };
   now: () => Temporal.Instant;
   /** Random ids and tokens for channels; default crypto.randomUUID and 32 random bytes. */
   randomId?: () => string;
@@ -52,22 +58,23 @@ export type SyncOutcome =
   | { kind: "busy" }
   | { kind: "failed"; error: string };
 
-/**
- * Is this event one of ours (written by a booking)? Its id is derived from a claim id and it carries
- * that claim id as a private property; both must agree. The id's shape alone proves nothing (Google's
- * own ids are base32hex of the same length), and a copy of our event made in Google keeps the
- * property but gets a new id: that copy is the business's, and busy.
- */
+/** One of ours, as its provider proved it (see `SyncedEvent.claimId`). */
 function isOurs(event: SyncedEvent): boolean {
-  return event.claimId !== undefined && claimIdForEventId(event.id) === event.claimId;
+  return event.claimId !== undefined;
 }
 
 /**
- * A deleted event comes back with its id alone, without our property: one whose id could be ours goes
- * to the bookings too (they follow it only when a confirmed booking has exactly that event id).
+ * A deleted event comes back with its id alone, without the marks that prove it ours: it goes to the
+ * bookings too (they follow it only when a confirmed booking has exactly that event id).
  */
 function mayBeOurs(event: SyncedEvent): boolean {
-  return isOurs(event) || (event.status === "cancelled" && claimIdForEventId(event.id) !== null);
+  return isOurs(event) || event.status === "cancelled";
+}
+
+/** The sync of the calendar's provider and the provider's id for it, when the calendar is mirrored here. */
+function syncOf(deps: MirrorDeps, calendar: CalendarRecord): { sync: CalendarSync; externalId: string } | undefined {
+  const sync = deps.syncs[calendar.provider];
+  return sync && calendar.providerCalendarId !== null ? { sync, externalId: calendar.providerCalendarId } : undefined;
 }
 
 function mirrorEventOf({ claimId: _claimId, ...event }: SyncedEvent): MirrorEvent {
@@ -83,8 +90,8 @@ function mirrorEventOf({ claimId: _claimId, ...event }: SyncedEvent): MirrorEven
  * const outcome = await syncCalendarMirror(mirrorDeps, calendar, { deadline: Date.now() + 20_000 });
  */
 export async function syncCalendarMirror(deps: MirrorDeps, calendar: CalendarRecord, budget: Budget): Promise<SyncOutcome> {
-  const googleId = calendar.googleCalendarId;
-  if (calendar.provider !== "google" || googleId === null) return { kind: "failed", error: "not a Google calendar" };
+  const external = syncOf(deps, calendar);
+  if (external === undefined) return { kind: "failed", error: "not an external calendar with a configured provider" };
   let applied = 0;
   let full = false;
   const followed: BookingFollowed[] = [];
@@ -92,7 +99,7 @@ export async function syncCalendarMirror(deps: MirrorDeps, calendar: CalendarRec
     const lease = await deps.mirror.beginSync(calendar.id, Math.ceil(Math.max(budget.deadline - deps.now().epochMilliseconds, 1000) / 1000) + 5);
     if (!lease.acquired) return round === 1 ? { kind: "busy" } : { kind: "synced", full, applied, rounds: round - 1, followed };
     try {
-      const pass = await syncPass(deps, calendar.id, googleId, lease.syncToken, budget);
+      const pass = await syncPass(deps, external.sync, calendar.id, external.externalId, lease.syncToken, budget);
       applied += pass.applied;
       full ||= pass.full;
       followed.push(...pass.followed);
@@ -113,8 +120,9 @@ export async function syncCalendarMirror(deps: MirrorDeps, calendar: CalendarRec
 /** Every page of one full or incremental listing, applied as it arrives. */
 async function syncPass(
   deps: MirrorDeps,
+  sync: CalendarSync,
   calendarId: string,
-  googleId: string,
+  externalId: string,
   syncToken: string | null,
   budget: Budget,
 ): Promise<{ full: boolean; applied: number; nextSyncToken: string; followed: BookingFollowed[] }> {
@@ -124,21 +132,21 @@ async function syncPass(
   let pageToken: string | undefined;
   let applied = 0;
   for (;;) {
-    const page = await deps.google.listChanges(
-      googleId,
+    const page = await sync.listChanges(
+      externalId,
       { ...(syncToken === null ? { timeMin } : { syncToken }), ...(pageToken ? { pageToken } : {}) },
       { deadline: budget.deadline },
     );
     const external = page.events.filter((event) => !isOurs(event)).map(mirrorEventOf);
     applied += await deps.mirror.applyEvents(calendarId, external);
-    // Two-way: what the business did to our events in Google, our bookings follow.
+    // Two-way: what the business did to our events in its calendar, our bookings follow.
     const own = page.events.filter(mayBeOurs).map(mirrorEventOf);
     followed.push(...(await deps.mirror.applyOwnEvents(calendarId, own)));
     if (page.nextPageToken) {
       pageToken = page.nextPageToken;
       continue;
     }
-    if (!page.nextSyncToken) throw new CalendarError("invalid-response", "events.list: the last page carried no nextSyncToken");
+    if (!page.nextSyncToken) throw new CalendarError("invalid-response", "sync: the last page carried no sync token");
     return { full, applied, nextSyncToken: page.nextSyncToken, followed };
   }
 }
@@ -162,28 +170,31 @@ export interface MaintenanceReport {
   failed: number;
   channelsOpened: number;
   channelFailures: number;
-  /** Channels of calendars removed or moved off Google, stopped at Google. */
+  /** Channels of calendars removed or moved to another provider or calendar, stopped at their provider. */
   channelsStopped: number;
 }
 
 /**
- * The periodic pass (reconcile job, `npm start` housekeeping): syncs every Google calendar whose mirror
- * is due, and, when a webhook address is configured, opens or renews its push channel.
+ * The periodic pass (reconcile job, `npm start` housekeeping): syncs every external calendar whose
+ * mirror is due, and, when its provider's webhook address is configured, opens or renews its push
+ * channel or subscription.
  *
  * @example
- * await maintainMirrors(mirrorDeps, calendars, { webhookUrl: "https://<ref>.supabase.co/functions/v1/google-webhook" }, { deadline });
+ * await maintainMirrors(mirrorDeps, calendars, { webhookUrls: { google: "https://<ref>.supabase.co/functions/v1/google-webhook" } }, { deadline });
  */
 export async function maintainMirrors(
   deps: MirrorDeps,
   calendars: readonly CalendarRecord[],
-  options: { webhookUrl?: string | undefined; maxAgeSeconds?: number },
+  options: { webhookUrls?: { [name in ProviderName]?: string | undefined }; maxAgeSeconds?: number },
   budget: Budget,
 ): Promise<MaintenanceReport> {
   const report: MaintenanceReport = { synced: 0, failed: 0, channelsOpened: 0, channelFailures: 0, channelsStopped: 0 };
-  // Google keeps notifying a removed calendar's channel until it expires: stop those first.
+  // A provider keeps notifying a removed calendar's channel until it expires: stop those first.
   for (const channel of await deps.mirror.channelsToStop()) {
+    const sync = deps.syncs[channel.provider];
+    if (!sync) continue;
     try {
-      await deps.google.stopChannel({ id: channel.channelId, resourceId: channel.resourceId }, { deadline: budget.deadline });
+      await sync.stopChannel({ id: channel.channelId, resourceId: channel.resourceId }, { deadline: budget.deadline });
       await deps.mirror.channelStopped(channel.channelId);
       report.channelsStopped++;
     } catch (error) {
@@ -204,9 +215,10 @@ export async function maintainMirrors(
         if (outcome.kind === "synced") report.synced++;
         else if (outcome.kind === "failed") report.failed++;
       }
-      if (item.needsChannel && options.webhookUrl) {
+      const webhookUrl = options.webhookUrls?.[calendar.provider];
+      if (item.needsChannel && webhookUrl) {
         try {
-          await renewChannel(deps, calendar, options.webhookUrl, budget);
+          await renewChannel(deps, calendar, webhookUrl, budget);
           report.channelsOpened++;
         } catch (error) {
           if (!isCalendarError(error) && !isLedgerError(error)) throw error;
@@ -220,28 +232,30 @@ export async function maintainMirrors(
 
 /** Opens a new push channel for the calendar, records it, then stops the one it replaces. */
 export async function renewChannel(deps: MirrorDeps, calendar: CalendarRecord, webhookUrl: string, budget: Budget): Promise<void> {
-  const googleId = calendar.googleCalendarId;
-  if (googleId === null) return;
+  const external = syncOf(deps, calendar);
+  if (external === undefined) return;
+  const { sync } = external;
   const previous = await deps.mirror.state(calendar.id);
   const id = (deps.randomId ?? (() => crypto.randomUUID()))();
   const token = (deps.randomToken ?? randomToken)();
-  const channel = await deps.google.watchEvents(googleId, { id, address: webhookUrl, token, ttlSeconds: CHANNEL_TTL_SECONDS }, { deadline: budget.deadline });
+  const channel = await sync.watchEvents(external.externalId, { id, address: webhookUrl, token, ttlSeconds: CHANNEL_TTL_SECONDS }, { deadline: budget.deadline });
   await deps.mirror.setChannel(calendar.id, { id: channel.id, resourceId: channel.resourceId, token, expiresAt: channel.expiresAt });
   if (previous?.channelId && previous.channelResourceId && previous.channelId !== channel.id) {
-    await deps.google.stopChannel({ id: previous.channelId, resourceId: previous.channelResourceId }, { deadline: budget.deadline }).catch((error: unknown) => {
+    await sync.stopChannel({ id: previous.channelId, resourceId: previous.channelResourceId }, { deadline: budget.deadline }).catch((error: unknown) => {
       // The old channel expires by itself; its notifications are refused meanwhile (unknown channel).
       if (!isCalendarError(error)) throw error;
     });
   }
 }
 
-/** Stops the calendar's push channel (a calendar removed, or switched away from Google). */
-export async function stopChannel(deps: MirrorDeps, calendarId: string, budget: Budget): Promise<void> {
-  const state = await deps.mirror.state(calendarId);
-  if (state?.channelId && state.channelResourceId) {
-    await deps.google.stopChannel({ id: state.channelId, resourceId: state.channelResourceId }, { deadline: budget.deadline });
+/** Stops the calendar's push channel or subscription (a calendar removed, or switched to another provider). */
+export async function stopChannel(deps: MirrorDeps, calendar: CalendarRecord, budget: Budget): Promise<void> {
+  const state = await deps.mirror.state(calendar.id);
+  const sync = deps.syncs[calendar.provider];
+  if (sync && state?.channelId && state.channelResourceId) {
+    await sync.stopChannel({ id: state.channelId, resourceId: state.channelResourceId }, { deadline: budget.deadline });
   }
-  await deps.mirror.setChannel(calendarId, null);
+  await deps.mirror.setChannel(calendar.id, null);
 }
 
 function randomToken(): string {

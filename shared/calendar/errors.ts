@@ -32,18 +32,21 @@ export class CalendarError extends Error {
   readonly kind: CalendarErrorKind;
   /** HTTP status, when there was a response. */
   readonly status: number | undefined;
-  /** Google's `errors[0].reason`, when given. */
+  /** Google's `errors[0].reason`, Graph's `error.code`, Entra's OAuth error, when given. */
   readonly reason: string | undefined;
+  /** How long the service asked us to wait before trying again (Retry-After), when it said. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     kind: CalendarErrorKind,
     message: string,
-    details: { status?: number; reason?: string; cause?: unknown } = {},
+    details: { status?: number; reason?: string; retryAfterMs?: number; cause?: unknown } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
     this.status = details.status;
     this.reason = details.reason;
+    this.retryAfterMs = details.retryAfterMs;
   }
 
   /** Whether trying the same request again may succeed. */

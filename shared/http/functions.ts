@@ -4,6 +4,7 @@
  * Node server of `npm start` (which serves them all).
  */
 import type { BookingDeps } from "../booking/deps.ts";
+import type { ProviderName } from "../calendar/provider.ts";
 import { maintainMirrors, type MirrorDeps } from "../booking/mirror.ts";
 import { reconcile } from "../booking/reconcile.ts";
 import { isLedgerError } from "../store/errors.ts";
@@ -14,6 +15,7 @@ import { json } from "./body.ts";
 import { deliverEventsHandler, type EventDelivery } from "./deliver-events.ts";
 import { guard } from "./guard.ts";
 import { googleWebhookHandler } from "./google-webhook.ts";
+import { microsoftWebhookHandler } from "./microsoft-webhook.ts";
 import { healthHandler, type HealthProbe } from "./health.ts";
 import { metricsHandler } from "./metrics.ts";
 import { CALENDAR_NAME, readQuery, WHOLE_SECONDS } from "./query.ts";
@@ -38,17 +40,20 @@ export interface SlotlineServices {
   describe?: Record<string, string>;
   toolBudgetMs?: number | undefined;
   clock?: () => number;
-  /** The calendar mirror's sync (Google configured); undefined without Google. */
+  /** The calendar mirror's sync (an external provider configured); undefined without one. */
   mirror?: MirrorDeps | undefined;
-  /** GOOGLE_WEBHOOK_URL: where push channels send notifications; without it, periodic sync only. */
-  googleWebhookUrl?: string | undefined;
+  /**
+   * GOOGLE_WEBHOOK_URL, MICROSOFT_WEBHOOK_URL by provider: where push channels and subscriptions send
+   * notifications; a provider without one is kept by the periodic sync only.
+   */
+  webhookUrls?: { [name in ProviderName]?: string | undefined } | undefined;
   /** The outbox's deliverer (booking events to webhooks and the SMS confirmation). */
   events?: EventDelivery | undefined;
   /** Gauges the metrics function reads at scrape time (the outbox's waiting and dead deliveries). */
   gauges?: (() => Promise<MetricSample[]>) | undefined;
 }
 
-export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics", "google-webhook", "deliver-events"] as const;
+export const FUNCTION_NAMES = ["vapi", "check-availability", "book-appointment", "health", "reconcile", "metrics", "google-webhook", "microsoft-webhook", "deliver-events"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
@@ -65,9 +70,17 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
     health: healthHandler({ probes: services.probes, token: services.healthToken, ...(services.describe ? { describe: services.describe } : {}) }),
     reconcile: reconcileHandler(services),
     metrics: metricsHandler({ metrics: services.metrics, token: services.metricsToken, gauges: services.gauges }),
-    "google-webhook": services.mirror
+    "google-webhook": services.mirror?.syncs.google
       ? googleWebhookHandler({ mirror: services.mirror, ledger: services.deps.ledger, ...(services.clock ? { clock: services.clock } : {}) })
       : async () => json({ error: "Google Calendar is not configured here (GOOGLE_SERVICE_ACCOUNT_JSON)." }, 404),
+    "microsoft-webhook": services.mirror?.syncs.microsoft
+      ? microsoftWebhookHandler({
+          mirror: services.mirror,
+          ledger: services.deps.ledger,
+          webhookUrl: services.webhookUrls?.microsoft,
+          ...(services.clock ? { clock: services.clock } : {}),
+        })
+      : async () => json({ error: "Microsoft 365 is not configured here (MICROSOFT_TENANT_ID, MICROSOFT_CLIENT_ID, ...)." }, 404),
     "deliver-events": services.events
       ? deliverEventsHandler({ events: services.events, ledger: services.deps.ledger, secrets: services.secrets, ...(services.clock ? { clock: services.clock } : {}) })
       : async () => json({ error: "Event delivery is off in this deployment." }, 404),
@@ -114,7 +127,7 @@ export function reconcileHandler(services: SlotlineServices): Handler {
       // The scheduled pass (no calendar named) also keeps the calendar mirrors and their channels.
       if (calendarId === undefined && services.mirror) {
         const calendars = await services.deps.ledger.listCalendars();
-        const mirror = await maintainMirrors(services.mirror, calendars, { webhookUrl: services.googleWebhookUrl }, budget);
+        const mirror = await maintainMirrors(services.mirror, calendars, { webhookUrls: services.webhookUrls ?? {} }, budget);
         return json({ ...report, mirror });
       }
       return json(report);

@@ -87,7 +87,7 @@ describe("slotlineMetrics", () => {
     expect(store.value("slotline_tool_calls_total", { tool: "find_booking", outcome: "other" })).toBe(1);
   });
 
-  it("counts Google errors by kind and retries, and Redis pre-check results", async () => {
+  it("counts Google and Microsoft errors by kind and retries, each under its own name, and Redis pre-check results", async () => {
     const store = memoryStore();
     const metrics = slotlineMetrics({ store });
     const error = new CalendarError("rate-limited", "429", { status: 429 });
@@ -99,6 +99,12 @@ describe("slotlineMetrics", () => {
     expect(store.value("slotline_google_errors_total", { kind: "rate-limited" })).toBe(1);
     expect(store.value("slotline_google_errors_total", { kind: "timeout" })).toBe(1);
     expect(store.value("slotline_google_retries_total")).toBe(1);
+    metrics.microsoftEvent({ type: "error", what: "calendarView", attempt: 1, error });
+    metrics.microsoftEvent({ type: "retry", what: "calendarView", attempt: 1, delayMs: 1000, error });
+    await metrics.flush();
+    expect(store.value("slotline_microsoft_errors_total", { kind: "rate-limited" })).toBe(1);
+    expect(store.value("slotline_microsoft_retries_total")).toBe(1);
+    expect(store.value("slotline_google_errors_total", { kind: "rate-limited" })).toBe(1);
     expect(store.value("slotline_redis_precheck_total", { result: "busy" })).toBe(2);
     expect(store.value("slotline_redis_precheck_total", { result: "skipped" })).toBe(1);
   });

@@ -63,6 +63,18 @@ export const METRICS = {
     help: "Google Calendar API requests sent again after a failed attempt.",
     labels: [],
   },
+  microsoftErrors: {
+    name: "slotline_microsoft_errors_total",
+    type: "counter",
+    help: "Failed Microsoft Graph API attempts (retried or not), by kind (rate-limited, unavailable, timeout, ...).",
+    labels: ["kind"],
+  },
+  microsoftRetries: {
+    name: "slotline_microsoft_retries_total",
+    type: "counter",
+    help: "Microsoft Graph API requests sent again after a failed attempt (after Retry-After, when Graph gave one).",
+    labels: [],
+  },
   redisPrecheck: {
     name: "slotline_redis_precheck_total",
     type: "counter",
@@ -166,6 +178,8 @@ export interface Metrics {
   toolCall: ToolCallObserver;
   /** Counts Google Calendar API errors and retries (GoogleCalendarConfig.onEvent). */
   googleEvent(event: GoogleRequestEvent): void;
+  /** Counts Microsoft Graph API errors and retries (MicrosoftCalendarConfig.onEvent). */
+  microsoftEvent(event: GoogleRequestEvent): void;
   /** Counts a Redis pre-check outcome (RedisPrecheckOptions.onOutcome). */
   precheck(outcome: PrecheckEvent): void;
   /** Counts a booking event's delivery attempt and its latency (DelivererDeps.onAttempt). */
@@ -372,6 +386,10 @@ export function slotlineMetrics(options: MetricsOptions): Metrics {
     googleEvent(event) {
       if (event.type === "error") count(METRICS.googleErrors, { kind: event.error.kind });
       else count(METRICS.googleRetries);
+    },
+    microsoftEvent(event) {
+      if (event.type === "error") count(METRICS.microsoftErrors, { kind: event.error.kind });
+      else count(METRICS.microsoftRetries);
     },
     precheck(outcome) {
       count(METRICS.redisPrecheck, { result: outcome });

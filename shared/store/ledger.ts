@@ -4,6 +4,7 @@
  * postgres.js for real Postgres, Supabase's pooler and the embedded PGlite alike.
  */
 import type { Temporal } from "@js-temporal/polyfill";
+import type { ProviderName } from "../calendar/provider.ts";
 
 /** Whether a string is a uuid (claim and calendar ids): anything else cannot name one of ours. */
 export function isUuid(value: string): boolean {
@@ -88,8 +89,15 @@ export interface CalendarRecord {
   id: string;
   name: string;
   displayName: string | null;
-  provider: "local" | "google";
+  /** Which provider keeps its events (`calendars.provider`): the key of `BookingDeps.providers`. */
+  provider: ProviderName;
   googleCalendarId: string | null;
+  /**
+   * How its provider names it: the Google calendar id; the Microsoft mailbox, or "mailbox/calendar id"
+   * for a calendar other than the mailbox's default; our own id for a local calendar. Null when the row
+   * lacks it (a Google calendar without its id cannot exist: the table refuses it).
+   */
+  providerCalendarId: string | null;
   timeZone: string;
   slotMinutes: number;
   businessHours: Record<string, [string, string][]>;

@@ -1,7 +1,7 @@
 /**
  * The calendar mirror's store: each external calendar's busy time and sync state in Postgres
  * (supabase/migrations/20261129000400_calendar_mirror.sql). One SQL API call per method, like the
- * ledger; the sync itself (talking to Google) is shared/booking/mirror.ts.
+ * ledger; the sync itself (talking to Google or Microsoft Graph) is shared/booking/mirror.ts.
  *
  * @example
  * const mirror = postgresMirrorStore(sql);
@@ -9,7 +9,7 @@
  * if (lease.acquired) { ...list changes from lease.syncToken...; await mirror.finishSync(calendarId, next, full); }
  */
 import type { Temporal } from "@js-temporal/polyfill";
-import type { SyncedEvent } from "../calendar/provider.ts";
+import type { ProviderName, SyncedEvent } from "../calendar/provider.ts";
 import type postgres from "postgres";
 import { toLedgerError } from "./errors.ts";
 import { instant, type Sql } from "./postgres-ledger.ts";
@@ -63,10 +63,19 @@ export interface MirrorStore {
     state: string;
   }): Promise<{ calendarId: string | null; accepted: boolean; syncNow: boolean }>;
   busyAndClaims(calendarId: string, from: Temporal.Instant, to: Temporal.Instant): Promise<BusyAndClaims>;
-  /** Channels of calendars removed or moved off Google, queued for channels.stop. */
-  channelsToStop(): Promise<{ channelId: string; resourceId: string }[]>;
+  /** Channels (subscriptions) of calendars removed or moved off their provider, queued to be stopped by it. */
+  channelsToStop(): Promise<{ channelId: string; resourceId: string; provider: ProviderName }[]>;
   channelStopped(channelId: string): Promise<void>;
-  /** Google calendars due a sync or a (new) push channel. */
+  /**
+   * A Microsoft Graph notification (change or lifecycle) checked against the stored subscription and
+   * clientState, and recorded: which calendar, whether to sync now, whether to renew the subscription.
+   */
+  noteSubscriptionNotification(notification: {
+    subscriptionId: string;
+    clientState: string | null;
+    event: "created" | "updated" | "deleted" | "missed" | "reauthorizationRequired" | "subscriptionRemoved";
+  }): Promise<{ calendarId: string | null; accepted: boolean; syncNow: boolean; renew: boolean }>;
+  /** External calendars due a sync or a (new) push channel or subscription. */
   work(maxAgeSeconds: number, channelMarginSeconds: number): Promise<{ calendarId: string; needsSync: boolean; needsChannel: boolean }[]>;
 }
 
@@ -181,8 +190,23 @@ export function postgresMirrorStore(sql: Sql): MirrorStore {
     },
 
     async channelsToStop() {
-      const rows = compactRows(await run(() => sql`select channel_id, resource_id from slotline.mirror_channels_to_stop()`));
-      return rows.map((row) => ({ channelId: String(row.channel_id), resourceId: String(row.resource_id) }));
+      const rows = compactRows(await run(() => sql`select channel_id, resource_id, provider from slotline.mirror_channels_to_stop()`));
+      return rows.map((row) => ({ channelId: String(row.channel_id), resourceId: String(row.resource_id), provider: String(row.provider) as ProviderName }));
+    },
+
+    async noteSubscriptionNotification(notification) {
+      const [row] = compactRows(
+        await run(
+          () => sql`select calendar_id, accepted, sync_now, renew from slotline.mirror_note_subscription_notification(
+                      ${notification.subscriptionId}, ${notification.clientState}, ${notification.event})`,
+        ),
+      );
+      return {
+        calendarId: row?.calendar_id === null || row?.calendar_id === undefined ? null : String(row.calendar_id),
+        accepted: row?.accepted === true,
+        syncNow: row?.sync_now === true,
+        renew: row?.renew === true,
+      };
     },
 
     async channelStopped(channelId) {

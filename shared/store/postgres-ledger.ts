@@ -103,6 +103,21 @@ function texts(value: unknown): string[] {
   return value.map(String);
 }
 
+/** The calendar as its provider names it (see `CalendarRecord.providerCalendarId`). */
+function providerCalendarIdOf(row: Row): string | null {
+  switch (row.provider) {
+    case "google":
+      return text(row.google_calendar_id);
+    case "microsoft": {
+      const mailbox = text(row.microsoft_mailbox);
+      const calendar = text(row.microsoft_calendar_id);
+      return mailbox === null ? null : calendar === null ? mailbox : `${mailbox}/${calendar}`;
+    }
+    default:
+      return String(row.id);
+  }
+}
+
 function calendarFrom(row: Row): CalendarRecord {
   return {
     id: String(row.id),
@@ -110,6 +125,7 @@ function calendarFrom(row: Row): CalendarRecord {
     displayName: text(row.display_name),
     provider: row.provider as CalendarRecord["provider"],
     googleCalendarId: text(row.google_calendar_id),
+    providerCalendarId: providerCalendarIdOf(row),
     timeZone: String(row.time_zone),
     slotMinutes: Number(row.slot_minutes),
     businessHours: (typeof row.business_hours === "string"
@@ -143,7 +159,7 @@ async function run<T>(query: () => Promise<T>): Promise<T> {
   }
 }
 
-const CALENDAR_COLUMNS = `id, name, display_name, provider, google_calendar_id, time_zone, slot_minutes,
+const CALENDAR_COLUMNS = `id, name, display_name, provider, google_calendar_id, microsoft_mailbox, microsoft_calendar_id, time_zone, slot_minutes,
   business_hours, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, hold_seconds,
   cancel_cutoff_minutes, on_calendar_failure, assistant_ids, phone_number_ids, phone_region, skip_recheck_when_mirror_fresh`;
 

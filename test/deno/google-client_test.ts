@@ -12,79 +12,11 @@ import { Temporal } from "@js-temporal/polyfill";
 import { CalendarError } from "../../shared/calendar/errors.ts";
 import { eventIdForClaim } from "../../shared/calendar/event-id.ts";
 import { createGoogleCalendar } from "../../shared/calendar/google/index.ts";
-
-/**
- * The few Deno APIs this test uses, reached through globalThis: the root tsconfig (Node types) also
- * type-checks this file, and Deno's own checker runs it with the repo's tsconfig, which has no deno.ns.
- */
-interface DenoSubset {
-  env: { get(name: string): string | undefined };
-  readTextFile(path: URL): Promise<string>;
-  test(name: string, fn: () => Promise<void>): void;
-  Command: new (
-    command: string,
-    options: { args: string[]; cwd: string; env: Record<string, string>; stdout: "piped"; stderr: "inherit" },
-  ) => {
-    spawn(): {
-      stdout: ReadableStream<Uint8Array>;
-      kill(signal: string): void;
-      status: Promise<unknown>;
-    };
-  };
-}
-const Deno = (globalThis as unknown as { Deno: DenoSubset }).Deno;
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`assertion failed: ${message}`);
-}
-
-const repo = new URL("../../", import.meta.url);
-
-async function withEmulator(run: (url: string) => Promise<void>): Promise<void> {
-  const existing = Deno.env.get("GOOGLE_EMULATOR_URL");
-  if (existing) return run(existing);
-  const child = new Deno.Command(new URL("node_modules/.bin/tsx", repo).pathname, {
-    args: ["test/google-emulator/main.ts"],
-    cwd: repo.pathname,
-    env: { PORT: "0" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  let url: string | undefined;
-  // A deadline on the wait: an emulator that never says where it listens fails the test, not hangs it.
-  const deadline = setTimeout(() => child.kill("SIGTERM"), 30_000);
-  while (url === undefined) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error("google emulator exited (or was stopped after 30 s) before listening");
-    buffered += decoder.decode(value, { stream: true });
-    url = /google-emulator listening (\S+)/.exec(buffered)?.[1];
-  }
-  clearTimeout(deadline);
-  try {
-    await run(url);
-  } finally {
-    lines.releaseLock();
-    await child.stdout.cancel().catch(() => {});
-    child.kill("SIGTERM");
-    await child.status;
-  }
-}
-
-async function control(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${url}/__emulator/${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return await response.json();
-}
+import { assert, control, Deno, repo, withEmulator } from "./emulator-child.ts";
 
 Deno.test("the Google client authenticates and books through the emulator under Deno", async () => {
   const credentials = await Deno.readTextFile(new URL("test/fixtures/google/service-account.test-only.json", repo));
-  await withEmulator(async (url) => {
+  await withEmulator({ script: "test/google-emulator/main.ts", listening: /google-emulator listening (\S+)/, urlVariable: "GOOGLE_EMULATOR_URL" }, async (url) => {
     await control(url, "POST", "reset", { tokens: true });
     await control(url, "POST", "calendars", { id: "shop@example.com", timeZone: "America/Phoenix" });
     const calendar = createGoogleCalendar({

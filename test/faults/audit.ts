@@ -14,6 +14,7 @@
 import { randomInt } from "node:crypto";
 import { Temporal } from "@js-temporal/polyfill";
 import { expect } from "vitest";
+import { eventIdForClaim } from "../../shared/calendar/event-id.ts";
 import type { Sql } from "../../shared/store/postgres-ledger.ts";
 import type { EmulatorControl } from "../google-emulator/control.ts";
 import { callTool, type Rig } from "../harness/slotline.ts";
@@ -150,6 +151,12 @@ export async function audit(sql: Sql, calendarId: string, events: LiveEvent[], a
   }));
   const byId = new Map(claims.map((c) => [c.id, c]));
   const liveIds = new Set(events.map((e) => e.id));
+  // A claim names its event by the provider's id, or (failed before it learned that id) by the id it
+  // derived from itself, which the provider resolves through the claim id the event carries (Graph
+  // assigns its own ids; on Google the two are the same).
+  const names = (claim: { id: string; eventId: string | null }, event: LiveEvent) =>
+    claim.eventId === event.id || (claim.eventId === eventIdForClaim(claim.id) && event.claimId === claim.id);
+  const holdsEvent = (claim: { id: string; eventId: string | null }) => claim.eventId !== null && (liveIds.has(claim.eventId) || events.some((e) => names(claim, e)));
   const active = claims.filter((c) => c.status === "held" || c.status === "pending" || c.status === "confirmed");
 
   let orphans = 0;
@@ -160,7 +167,7 @@ export async function audit(sql: Sql, calendarId: string, events: LiveEvent[], a
     if (event.claimId === undefined) continue;
     // Ours and tracked by its claim: not an orphan.
     const owner = byId.get(event.claimId);
-    const tracked = owner !== undefined && (owner.status === "pending" || (owner.eventId === event.id && !owner.eventRemoved));
+    const tracked = owner !== undefined && (owner.status === "pending" || (names(owner, event) && !owner.eventRemoved));
     if (!tracked) orphans++;
   }
   // A claim is a phantom when its request was only ever told that it failed (twins and retries share a key).
@@ -182,9 +189,9 @@ export async function audit(sql: Sql, calendarId: string, events: LiveEvent[], a
     failedCleanly: told("failed-cleanly").length,
     badAnswers: told("bad-answer").length,
     pending: claims.filter((c) => c.status === "pending").length,
-    awaitingRemoval: claims.filter((c) => (c.status === "failed" || c.status === "cancelled") && c.eventId !== null && !c.eventRemoved && liveIds.has(c.eventId)).length,
+    awaitingRemoval: claims.filter((c) => (c.status === "failed" || c.status === "cancelled") && !c.eventRemoved && holdsEvent(c)).length,
     orphans,
-    confirmedWithoutEvent: claims.filter((c) => c.status === "confirmed" && (c.eventId === null || !liveIds.has(c.eventId))).length,
+    confirmedWithoutEvent: claims.filter((c) => c.status === "confirmed" && !holdsEvent(c)).length,
     lost,
     doubles: pairsOverlapping(active) + pairsOverlapping(events),
     phantoms,

@@ -47,7 +47,7 @@ async function watchedCalendar(): Promise<{ calendar: GoogleTestCalendar; record
   forgetCalendars(rig.services.deps);
   const record = await rig.services.deps.ledger.getCalendar({ id: calendar.id });
   if (!record || !rig.services.mirror) throw new Error("no calendar or mirror");
-  const report = await maintainMirrors(rig.services.mirror, [record], { webhookUrl: `${host.url}/functions/v1/google-webhook` }, deadline());
+  const report = await maintainMirrors(rig.services.mirror, [record], { webhookUrls: { google: `${host.url}/functions/v1/google-webhook` } }, deadline());
   expect(report).toMatchObject({ synced: 1, channelsOpened: 1 });
   return { calendar, record };
 }
@@ -132,7 +132,7 @@ describe("the mirror when channels and tokens expire, and when Google fails duri
     const [before] = await sql`select channel_id from slotline.calendar_sync where calendar_id = ${calendar.id}::uuid`;
     await control.expireChannel(String(before?.channel_id));
     await sql`update slotline.calendar_sync set channel_expires_at = now() - interval '1 second' where calendar_id = ${calendar.id}::uuid`;
-    const pass = await maintainMirrors(rig.services.mirror!, [record], { webhookUrl: `${host.url}/functions/v1/google-webhook` }, deadline());
+    const pass = await maintainMirrors(rig.services.mirror!, [record], { webhookUrls: { google: `${host.url}/functions/v1/google-webhook` } }, deadline());
     expect(pass.channelsOpened).toBe(1);
     const [after] = await sql`select channel_id from slotline.calendar_sync where calendar_id = ${calendar.id}::uuid`;
     expect(after?.channel_id).not.toBe(before?.channel_id);

@@ -199,6 +199,24 @@ describe("events", () => {
     expect(patched.status).toBe(400);
   });
 
+  it("finds events by a single-value extended property ($filter with Any), and answers the property only when expanded", async () => {
+    const property = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name slotlineClaimId";
+    const tagged = (value: string) => ({ singleValueExtendedProperties: [{ id: property, value }], start: at("2027-03-10T17:00:00"), end: at("2027-03-10T18:00:00") });
+    const ours = await graph("POST", `${users()}/events`, tagged("claim-1"));
+    await graph("POST", `${users()}/events`, tagged("claim-2"));
+    await graph("POST", `${users()}/events`, { start: at("2027-03-10T17:00:00"), end: at("2027-03-10T18:00:00") });
+    expect(ours.body).not.toHaveProperty("singleValueExtendedProperties");
+    const filter = (value: string) => `$filter=${encodeURIComponent(`singleValueExtendedProperties/Any(ep: ep/id eq '${property}' and ep/value eq '${value}')`)}`;
+    const found = await graph("GET", `${users()}/events?${filter("claim-1")}`);
+    expect(found.status).toBe(200);
+    expect(found.body!.value.map((e: { id: string }) => e.id)).toEqual([ours.body!.id]);
+    expect((await graph("GET", `${users()}/events?${filter("claim-3")}`)).body!.value).toEqual([]);
+    // Any other filter is refused, never silently ignored.
+    const other = await graph("GET", `${users()}/events?$filter=${encodeURIComponent("subject eq 'x'")}`);
+    expect(other.status).toBe(400);
+    expect(other.body!.error.message).toMatch(/^emulator:/);
+  });
+
   it("patches, deletes (204), then answers 404 ErrorItemNotFound", async () => {
     const { body } = await graph("POST", `${users()}/events`, { start: at("2027-03-10T17:00:00"), end: at("2027-03-10T18:00:00") });
     const path = `${users()}/events/${encodeURIComponent(body!.id)}`;

@@ -300,7 +300,9 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
     mailbox: Mailbox | undefined,
   ): Promise<number> => {
     const canRead = mayRead(grant);
-    const refused = ["$filter", "$search", "$expand", "$count"].filter((p) => url.searchParams.has(p));
+    // $filter: only the documented way to find events by a single-value extended property, on event lists.
+    const propertyFilter = m.name === "events.list" ? extendedPropertyFilter(url.searchParams.get("$filter")) : undefined;
+    const refused = ["$filter", "$search", "$expand", "$count"].filter((p) => url.searchParams.has(p) && !(p === "$filter" && propertyFilter));
     if (refused.length > 0) throw graphErrors.invalidRequest(`emulator: ${refused.join(", ")} is not supported by the emulator`);
     const selected = url.searchParams.get("$select")?.split(",").map((f) => f.trim()).filter(Boolean);
     const pick = (event: Record<string, unknown>): Record<string, unknown> =>
@@ -344,7 +346,9 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
       case "events.list": {
         const top = Math.min(Number(url.searchParams.get("$top") ?? pageSize ?? 10), 1000);
         const skip = Number(url.searchParams.get("$skip") ?? 0);
-        const all = [...mailbox!.events.values()].filter((e) => !e.deleted && (calendarId === undefined || e.calendarId === calendarId));
+        const all = [...mailbox!.events.values()].filter(
+          (e) => !e.deleted && (calendarId === undefined || e.calendarId === calendarId) && (propertyFilter === undefined || hasExtendedProperty(e.fields, propertyFilter)),
+        );
         const p: Page = { value: all.slice(skip, skip + top).map((e) => renderEvent(mailbox!, e, zone)) };
         if (skip + top < all.length) {
           p.nextLink = withODataParams(self, { $skip: String(skip + top) });
@@ -480,4 +484,25 @@ export async function startGraphEmulator(options: GraphEmulatorOptions = {}): Pr
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * `singleValueExtendedProperties/Any(ep: ep/id eq '<id>' and ep/value eq '<value>')`, the form Graph
+ * documents for finding items by a property an app set; anything else is not understood here.
+ */
+function extendedPropertyFilter(filter: string | null): { id: string; value: string } | undefined {
+  if (filter === null) return undefined;
+  const match = /^singleValueExtendedProperties\/Any\(\s*(\w+)\s*:\s*\1\/id eq '((?:[^']|'')*)' and \1\/value eq '((?:[^']|'')*)'\s*\)$/i.exec(filter.trim());
+  if (!match) return undefined;
+  return { id: match[2]!.replace(/''/g, "'"), value: match[3]!.replace(/''/g, "'") };
+}
+
+function hasExtendedProperty(fields: Record<string, unknown>, wanted: { id: string; value: string }): boolean {
+  const properties = fields.singleValueExtendedProperties;
+  if (!Array.isArray(properties)) return false;
+  // Property ids compare without regard to case, as Exchange's named properties do.
+  return properties.some(
+    (p: unknown) =>
+      typeof p === "object" && p !== null && String((p as { id?: unknown }).id).toLowerCase() === wanted.id.toLowerCase() && (p as { value?: unknown }).value === wanted.value,
+  );
 }

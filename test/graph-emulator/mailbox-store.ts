@@ -424,6 +424,9 @@ export function renderEvent(mailbox: Mailbox, item: StoredEvent | Instance, zone
     end: _e,
     transactionId,
     recurrence,
+    // Extended properties are answered only when asked for with $expand, which the emulator does not do.
+    singleValueExtendedProperties: _single,
+    multiValueExtendedProperties: _multi,
     ...rest
   } = fields;
   return {

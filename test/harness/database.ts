@@ -47,8 +47,10 @@ export async function createTestCalendar(
     slot_minutes: number;
     business_hours: unknown;
     hold_seconds: number;
-    provider: "local" | "google";
+    provider: "local" | "google" | "microsoft";
     google_calendar_id: string;
+    microsoft_mailbox: string;
+    microsoft_calendar_id: string;
     cancel_cutoff_minutes: number;
     on_calendar_failure: "release" | "keep";
     assistant_ids: string[];

@@ -1,5 +1,6 @@
 /**
- * The public `health` function over the real test Postgres and the Google Calendar emulator: what an
+ * The public `health` function over the real test Postgres and the Google Calendar emulator (and the
+ * Microsoft Graph emulator for Microsoft 365 calendars): what an
  * unauthenticated caller learns (the status, nothing about hosts or drivers), what HEALTH_TOKEN shows,
  * what asking often costs in Google calls, and that a database session which lost its role is unhealthy.
  */
@@ -8,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectPostgres, type Sql } from "../../shared/store/postgres-ledger.ts";
 import { emulatorControl, type EmulatorControl } from "../google-emulator/control.ts";
 import { startGoogleEmulator, type GoogleEmulator } from "../google-emulator/emulator.ts";
+import { parseMicrosoftCredentials } from "../../shared/calendar/microsoft/index.ts";
+import { graphEmulatorControl } from "../graph-emulator/control.ts";
+import { startGraphEmulator, TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TENANT_ID } from "../graph-emulator/emulator.ts";
 import { connectTestDatabase, createTestCalendar, testDatabaseUrl } from "../harness/database.ts";
 import { slotlineRig } from "../harness/slotline.ts";
 
@@ -99,6 +103,43 @@ describe("health", () => {
       expect(body.checks[0]).toMatchObject({ name: "database", ok: false, error: expect.stringMatching(/permission denied/) });
     } finally {
       await session.end({ timeout: 1 });
+    }
+  });
+});
+
+describe("health with Microsoft 365 calendars", () => {
+  it("looks at the Microsoft calendars too, and says which calendars are in use", async () => {
+    // The shared database holds other files' Microsoft calendars: their mailboxes are made on first use.
+    const graph = await startGraphEmulator({ autoCreateMailboxes: true });
+    try {
+      const control = graphEmulatorControl(graph.url);
+      const credentials = parseMicrosoftCredentials({ tenantId: TEST_TENANT_ID, clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET });
+      const mailbox = `health-${randomUUID().slice(0, 8)}@contoso.com`;
+      await createTestCalendar(sql, { provider: "microsoft", microsoft_mailbox: mailbox });
+      const rig = slotlineRig(sql, {
+        emulator,
+        settings: { healthToken: TOKEN, microsoft: { credentials, graphBaseUrl: `${graph.url}/v1.0`, authorityUrl: graph.url, retry: { baseDelayMs: 5, maxDelayMs: 20 } } },
+      });
+      const body = (await (await rig.functions.health(get(TOKEN))).json()) as { using: Record<string, string>; checks: { name: string; ok: boolean }[] };
+      expect(body.using.calendar).toBe("google, microsoft");
+      expect(body.checks.map((check) => [check.name, check.ok])).toEqual([
+        ["database", true],
+        ["google-calendar", true],
+        ["microsoft-calendar", true],
+      ]);
+      expect((await control.requests("calendarView")).length).toBeGreaterThan(0);
+
+      // Graph refusing: the Microsoft check fails, with the reason for HEALTH_TOKEN only.
+      await control.fault({ route: "calendarView", kind: "503", times: 1000, retryAfterSeconds: 0 });
+      const failing = slotlineRig(sql, {
+        emulator,
+        settings: { healthToken: TOKEN, microsoft: { credentials, graphBaseUrl: `${graph.url}/v1.0`, authorityUrl: graph.url, retry: { baseDelayMs: 5, maxDelayMs: 20 } } },
+      });
+      const detailed = (await (await failing.functions.health(get(TOKEN))).json()) as { status: string; checks: { name: string; ok: boolean }[] };
+      expect(detailed.status).not.toBe("ok");
+      expect(detailed.checks.find((check) => check.name === "microsoft-calendar")?.ok).toBe(false);
+    } finally {
+      await graph.close();
     }
   });
 });

@@ -154,7 +154,7 @@ describe("push notifications", () => {
     const { calendar, record, rig, mirror } = await mirroredCalendar();
     // The emulator delivers to this address; here the test forwards what it receives to the function.
     const webhookUrl = `${emulator.url}/__emulator/sink/${calendar.googleId}`;
-    const maintained = await maintainMirrors(mirror, [record], { webhookUrl }, deadline());
+    const maintained = await maintainMirrors(mirror, [record], { webhookUrls: { google: webhookUrl } }, deadline());
     expect(maintained).toMatchObject({ synced: 1, channelsOpened: 1, channelFailures: 0 });
     const [state] = await sql`select channel_id, channel_token, channel_resource_id, channel_expires_at > now() as live from slotline.calendar_sync where calendar_id = ${calendar.id}::uuid`;
     expect(state?.live).toBe(true);
@@ -189,7 +189,7 @@ describe("channels of calendars that go away", () => {
     const removed = await mirroredCalendar();
     const moved = await mirroredCalendar();
     const webhookUrl = `${emulator.url}/__emulator/sink`;
-    await maintainMirrors(removed.mirror, [removed.record, moved.record], { webhookUrl }, deadline());
+    await maintainMirrors(removed.mirror, [removed.record, moved.record], { webhookUrls: { google: webhookUrl } }, deadline());
     const channelOf = async (calendarId: string) =>
       String((await sql`select channel_id from slotline.calendar_sync where calendar_id = ${calendarId}::uuid`)[0]?.channel_id);
     const removedChannel = await channelOf(removed.calendar.id);
@@ -198,7 +198,7 @@ describe("channels of calendars that go away", () => {
     await sql`delete from slotline.calendars where id = ${removed.calendar.id}::uuid`;
     await sql`update slotline.calendars set provider = 'local', google_calendar_id = null where id = ${moved.calendar.id}::uuid`;
     expect(await sql`select 1 from slotline.external_busy where calendar_id = ${moved.calendar.id}::uuid`).toHaveLength(0);
-    const pass = await maintainMirrors(removed.mirror, [], { webhookUrl }, deadline());
+    const pass = await maintainMirrors(removed.mirror, [], { webhookUrls: { google: webhookUrl } }, deadline());
     expect(pass.channelsStopped).toBeGreaterThanOrEqual(2);
     const states = new Map((await control.channels()).map((c) => [c.id, c.state]));
     expect([states.get(removedChannel), states.get(movedChannel)]).toEqual(["stopped", "stopped"]);

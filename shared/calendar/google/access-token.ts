@@ -11,9 +11,8 @@
  */
 import { JWT, gaxios } from "google-auth-library";
 import { CalendarError } from "../errors.ts";
-import type { CallOptions } from "../provider.ts";
 import type { ServiceAccountCredentials } from "./credentials.ts";
-import { untilDeadline } from "./deadline.ts";
+import { cachedTokenSource, type AccessTokenSource } from "../token-cache.ts";
 import { tokenResponseSchema } from "./google-schemas.ts";
 
 /** Where google-auth-library always sends the exchange (and the audience of the signed assertion). */
@@ -39,19 +38,7 @@ export interface AccessTokenSourceConfig {
   onRefresh?: () => void;
 }
 
-/** Bearer tokens for Calendar API requests. */
-export interface AccessTokenSource {
-  /** A valid access token, from cache or one shared exchange; bounded by the caller's deadline. */
-  token(options?: CallOptions): Promise<string>;
-  /** Forgets `rejected` (the API answered 401 to it), so the next `token()` exchanges again. */
-  invalidate(rejected: string): void;
-}
-
-interface CachedToken {
-  accessToken: string;
-  expiresAt: number;
-  refreshAt: number;
-}
+export type { AccessTokenSource };
 
 /**
  * @example
@@ -64,10 +51,8 @@ export function createAccessTokenSource(config: AccessTokenSourceConfig): Access
   const fetchImpl = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const timeoutMs = config.requestTimeoutMs ?? 5000;
   const marginMs = config.refreshMarginMs ?? 5 * 60_000;
-  let cached: CachedToken | undefined;
-  let inflight: Promise<CachedToken> | undefined;
 
-  async function exchange(): Promise<CachedToken> {
+  async function exchange() {
     const transporter = new gaxios.Gaxios({
       fetchImplementation: fetchImpl as NonNullable<gaxios.GaxiosOptions["fetchImplementation"]>,
       timeout: timeoutMs,
@@ -109,41 +94,10 @@ export function createAccessTokenSource(config: AccessTokenSourceConfig): Access
         cause: parsed.error,
       });
     }
-    const lifetimeMs = parsed.data.expires_in * 1000;
-    return {
-      accessToken: parsed.data.access_token,
-      expiresAt: startedAt + lifetimeMs,
-      refreshAt: startedAt + lifetimeMs - Math.min(marginMs, lifetimeMs / 2),
-    };
+    return { accessToken: parsed.data.access_token, lifetimeMs: parsed.data.expires_in * 1000, startedAt };
   }
 
-  return {
-    async token(options: CallOptions = {}) {
-      if (cached && now() < cached.refreshAt) return cached.accessToken;
-      if (!inflight) {
-        inflight = exchange().then(
-          (fresh) => {
-            cached = fresh;
-            inflight = undefined;
-            return fresh;
-          },
-          (error: unknown) => {
-            inflight = undefined;
-            throw error;
-          },
-        );
-      }
-      const shared = inflight;
-      const token =
-        options.deadline === undefined && options.signal === undefined
-          ? await shared
-          : await untilDeadline(shared, options.deadline ?? Number.POSITIVE_INFINITY, now, options.signal, "Google token");
-      return token.accessToken;
-    },
-    invalidate(rejected) {
-      if (cached?.accessToken === rejected) cached = undefined;
-    },
-  };
+  return cachedTokenSource(exchange, { now, refreshMarginMs: marginMs, what: "Google token" });
 }
 
 /** A failed exchange as a typed error: rejected credentials are `auth`, outages stay retryable. */

@@ -5,50 +5,17 @@
  */
 import { Temporal } from "@js-temporal/polyfill";
 import { CalendarError } from "../errors.ts";
+import { claimIdForEventId } from "../event-id.ts";
 import type { CallOptions, SyncedEvent } from "../provider.ts";
+import type { CalendarSync, SyncPage, SyncRequest, WatchChannel, WatchRequest } from "../sync.ts";
 import { googleRequest, type GoogleRequestContext } from "./google-request.ts";
 import { CLAIM_ID_PROPERTY, googleChannelSchema, googleEventListSchema, type GoogleEvent } from "./google-schemas.ts";
 
-export type { SyncedEvent };
+export type { SyncedEvent, SyncPage, SyncRequest, WatchChannel, WatchRequest };
 
-export interface SyncPage {
-  events: SyncedEvent[];
-  nextPageToken?: string | undefined;
-  /** On the last page only: where the next incremental sync starts. */
-  nextSyncToken?: string | undefined;
-}
-
-export interface SyncRequest {
-  /** Continue from this token (incremental); without it, a full sync from `timeMin`. */
-  syncToken?: string | undefined;
-  pageToken?: string | undefined;
-  /** Full sync only: events that end before this are left out (Google's own sync guide does the same). */
-  timeMin?: Temporal.Instant | undefined;
-}
-
-export interface WatchRequest {
-  /** Our channel id (a UUID), unique per channel. */
-  id: string;
-  /** The HTTPS address Google POSTs notifications to. */
-  address: string;
-  /** Sent back in X-Goog-Channel-Token with every notification: how the webhook knows it is Google. */
-  token: string;
-  /** Requested lifetime; Google may grant less. */
-  ttlSeconds?: number;
-}
-
-export interface WatchChannel {
-  id: string;
-  resourceId: string;
-  expiresAt: Temporal.Instant;
-}
-
-export interface GoogleEventSync {
+export interface GoogleEventSync extends CalendarSync {
   /** One page of events.list, full or incremental. A 410 (sync token expired) is a CalendarError "gone". */
   listChanges(calendarId: string, request: SyncRequest, options?: CallOptions): Promise<SyncPage>;
-  watchEvents(calendarId: string, request: WatchRequest, options?: CallOptions): Promise<WatchChannel>;
-  /** Stops a channel; one Google no longer knows is already stopped. */
-  stopChannel(channel: { id: string; resourceId: string }, options?: CallOptions): Promise<void>;
   /** The booking's recheck: an opaque, live event other than `exceptEventId` over [from, to)? */
   otherBusyOverlaps(calendarId: string, from: Temporal.Instant, to: Temporal.Instant, exceptEventId: string, options?: CallOptions): Promise<boolean>;
 }
@@ -65,8 +32,19 @@ function eventTime(
   return undefined;
 }
 
-function syncedEvent(event: GoogleEvent, calendarZone: string): SyncedEvent {
+/**
+ * Is this event one of ours (written by a booking)? Its id is derived from a claim id and it carries
+ * that claim id as a private property; both must agree. The id's shape alone proves nothing (Google's
+ * own ids are base32hex of the same length), and a copy of our event made in Google keeps the
+ * property but gets a new id: that copy is the business's, and busy.
+ */
+function ourClaimId(event: GoogleEvent): string | undefined {
   const claimId = event.extendedProperties?.private?.[CLAIM_ID_PROPERTY];
+  return claimId !== undefined && claimIdForEventId(event.id) === claimId ? claimId : undefined;
+}
+
+function syncedEvent(event: GoogleEvent, calendarZone: string): SyncedEvent {
+  const claimId = ourClaimId(event);
   let start: Temporal.Instant | undefined;
   let end: Temporal.Instant | undefined;
   try {

@@ -67,6 +67,7 @@ export interface GoogleCalendarConfig {
 /** The provider plus what only Google has: the mirror's sync and push channels among it. */
 export interface GoogleCalendarProvider extends CalendarProvider, GoogleEventSync {
   readonly kind: "google";
+  readonly sync: GoogleEventSync;
   otherBusyOverlaps: GoogleEventSync["otherBusyOverlaps"];
   /** Drops cached free/busy for a calendar (a push notification said it changed). */
   invalidateFreeBusy(calendarId?: string): void;
@@ -310,9 +311,11 @@ export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalend
     }
   }
 
+  const eventSync = googleEventSync(ctx);
   return {
     kind: "google",
-    ...googleEventSync(ctx),
+    ...eventSync,
+    sync: eventSync,
     invalidateFreeBusy,
 
     async freeBusy(calendarIds, from, to, options = {}) {

@@ -5,8 +5,8 @@
  */
 import { CalendarError } from "../errors.ts";
 import type { CallOptions } from "../provider.ts";
-import type { AccessTokenSource } from "./access-token.ts";
-import { deadlineError, sleep } from "./deadline.ts";
+import type { AccessTokenSource } from "../token-cache.ts";
+import { deadlineError, sleep } from "../deadline.ts";
 import { calendarErrorFromResponse } from "./google-error.ts";
 
 export interface RetryPolicy {
@@ -33,6 +33,13 @@ export interface GoogleRequestContext {
   retry: RetryPolicy;
   /** Told of every failed attempt and every retry, for metrics; must not throw (errors are ignored). */
   onEvent?: ((event: GoogleRequestEvent) => void) | undefined;
+  /**
+   * How an error answer becomes a CalendarError; default Google's (`calendarErrorFromResponse`). The
+   * Microsoft Graph provider sends its requests through this same loop with its own mapping.
+   */
+  errorFromResponse?: ((status: number, body: unknown, what: string) => CalendarError) | undefined;
+  /** Headers every request carries (Graph: `Prefer: outlook.timezone="UTC"`). */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -53,10 +60,15 @@ function emit(ctx: GoogleRequestContext, event: GoogleRequestEvent): void {
 
 export interface GoogleRequest {
   method: "GET" | "POST" | "PATCH" | "DELETE";
-  /** Path below the base URL, already encoded, e.g. `/calendars/primary/events`. */
+  /**
+   * Path below the base URL, already encoded, e.g. `/calendars/primary/events`; or a whole URL the
+   * API itself handed out (Graph's nextLink and deltaLink), which must be on the base URL's origin.
+   */
   path: string;
   query?: ReadonlyArray<readonly [string, string]>;
   body?: unknown;
+  /** Headers of this request (over the context's), e.g. Graph's `Prefer` with a page size. */
+  headers?: Readonly<Record<string, string>> | undefined;
   /** For messages: "events.insert" etc. */
   what: string;
 }
@@ -100,7 +112,7 @@ export async function googleRequest(
 ): Promise<GoogleResponse> {
   const { signal } = options;
   const deadline = options.deadline ?? ctx.now() + ctx.defaultBudgetMs;
-  const url = new URL(ctx.baseUrl + request.path);
+  const url = requestUrl(ctx.baseUrl, request.path);
   for (const [key, value] of request.query ?? []) url.searchParams.append(key, value);
   let attempts = 0;
   let refreshedAfter401 = false;
@@ -133,6 +145,8 @@ export async function googleRequest(
       if (signal?.aborted) throw signal.reason;
       if (!(error instanceof CalendarError)) throw error;
       failure = error;
+      // A token endpoint that asked us to wait (Entra's 429 or 503 with Retry-After).
+      retryAfter = error.retryAfterMs ?? 0;
     }
     emit(ctx, { type: "error", what: request.what, attempt: attempts, error: failure });
 
@@ -144,6 +158,16 @@ export async function googleRequest(
     emit(ctx, { type: "retry", what: request.what, attempt: attempts, delayMs: delay, error: failure });
     await sleep(delay, signal);
   }
+}
+
+/** The request's URL: a path below the base URL, or a link the API gave (same origin only: never send our token elsewhere). */
+function requestUrl(baseUrl: string, path: string): URL {
+  if (!/^https?:\/\//i.test(path)) return new URL(baseUrl + path);
+  const url = new URL(path);
+  if (url.origin !== new URL(baseUrl).origin) {
+    throw new CalendarError("invalid-response", `a link to ${url.origin} is not on the API's origin`);
+  }
+  return url;
 }
 
 type AttemptOutcome = { ok: true; response: GoogleResponse } | { ok: false; error: CalendarError; retryAfterMs: number };
@@ -164,7 +188,7 @@ async function attempt(
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    const headers: Record<string, string> = { ...ctx.headers, ...request.headers, authorization: `Bearer ${token}`, accept: "application/json" };
     if (request.body !== undefined) headers["content-type"] = "application/json";
     const response = await ctx.fetch(url, {
       method: request.method,
@@ -189,7 +213,7 @@ async function attempt(
     if (response.ok) return { ok: true, response: { status: response.status, body } };
     return {
       ok: false,
-      error: calendarErrorFromResponse(response.status, body, request.what),
+      error: (ctx.errorFromResponse ?? calendarErrorFromResponse)(response.status, body, request.what),
       retryAfterMs: retryAfterMs(response),
     };
   } catch (error) {

@@ -2,7 +2,7 @@
  * Deadlines for calls a voice caller is waiting on: every wait is bounded by the caller's absolute
  * deadline (epoch ms) and abort signal, measured on the injected clock.
  */
-import { CalendarError } from "../errors.ts";
+import { CalendarError } from "./errors.ts";
 
 /** The typed error for a deadline that ran out, keeping the last real failure as its cause. */
 export function deadlineError(what: string, last?: CalendarError): CalendarError {
