@@ -5,7 +5,7 @@
  * few seconds or sooner when many observations wait). Edge Function instances are many and
  * short-lived, so a scrape reads the sums from the store, not one instance's memory.
  */
-import type { GoogleRequestEvent } from "../calendar/google/google-request.ts";
+import type { CalendarRequestEvent } from "../calendar/http-request.ts";
 import type { ToolCallObserver, ToolCallRecord } from "./tool-calls.ts";
 
 /** Upper bounds of the latency histograms' buckets, ms. Fixed: changing them means renaming the metric. */
@@ -177,9 +177,9 @@ export interface Metrics {
   /** Counts a tool call: latency histograms, outcome, double-booking attempts. */
   toolCall: ToolCallObserver;
   /** Counts Google Calendar API errors and retries (GoogleCalendarConfig.onEvent). */
-  googleEvent(event: GoogleRequestEvent): void;
+  googleEvent(event: CalendarRequestEvent): void;
   /** Counts Microsoft Graph API errors and retries (MicrosoftCalendarConfig.onEvent). */
-  microsoftEvent(event: GoogleRequestEvent): void;
+  microsoftEvent(event: CalendarRequestEvent): void;
   /** Counts a Redis pre-check outcome (RedisPrecheckOptions.onOutcome). */
   precheck(outcome: PrecheckEvent): void;
   /** Counts a booking event's delivery attempt and its latency (DelivererDeps.onAttempt). */

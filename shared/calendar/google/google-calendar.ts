@@ -14,11 +14,13 @@ import type {
   FreeBusyResult,
   NewEvent,
 } from "../provider.ts";
-import { createAccessTokenSource, type AccessTokenSource } from "./access-token.ts";
+import { createAccessTokenSource } from "./access-token.ts";
 import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "./credentials.ts";
-import { MAX_FREEBUSY_CALENDARS, chunk, mergeBusy, splitRange } from "./free-busy-window.ts";
+import { mergeBusy } from "../busy.ts";
+import { MAX_FREEBUSY_CALENDARS, chunk, splitRange } from "./free-busy-window.ts";
 import { calendarErrorFromFreeBusyReason } from "./google-error.ts";
-import { googleRequest, type GoogleRequestContext, type GoogleRequestEvent, type RetryPolicy } from "./google-request.ts";
+import type { CalendarClientOptions } from "../http-request.ts";
+import { googleRequest, type GoogleRequestContext } from "./google-request.ts";
 import { googleEventSync, type GoogleEventSync } from "./event-sync.ts";
 import {
   CLAIM_ID_PROPERTY,
@@ -32,7 +34,7 @@ import {
 export const GOOGLE_CALENDAR_BASE_URL = "https://www.googleapis.com/calendar/v3";
 export { CLAIM_ID_PROPERTY };
 
-export interface GoogleCalendarConfig {
+export interface GoogleCalendarConfig extends CalendarClientOptions {
   /** Service-account key file: JSON text, base64 of it, or parsed. */
   credentials: string | Record<string, unknown> | ServiceAccountCredentials;
   /** Domain-wide delegation subject (a Workspace user). Needed to invite attendees. */
@@ -41,27 +43,6 @@ export interface GoogleCalendarConfig {
   calendarBaseUrl?: string;
   /** Default https://oauth2.googleapis.com/token; the emulator's is `${url}/token`. */
   tokenUrl?: string;
-  fetch?: typeof fetch;
-  /** Epoch ms; default Date.now. */
-  now?: () => number;
-  /** [0, 1) for backoff jitter; default Math.random. */
-  random?: () => number;
-  /** Timeout of each HTTP request; default 4000 ms. */
-  requestTimeoutMs?: number;
-  /** Deadline for calls that pass none, from now; default 10000 ms. */
-  defaultBudgetMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Refresh tokens this long before they expire; default 5 minutes. */
-  tokenRefreshMarginMs?: number;
-  /**
-   * Free/busy answers are reused this long for calls that pass `allowCached: true` (availability
-   * search). Calls without it (the booking recheck) always ask Google. Default 0 = no cache.
-   */
-  freeBusyCacheTtlMs?: number;
-  /** Pre-built token source (shared across providers); overrides credentials/tokenUrl handling. */
-  tokens?: AccessTokenSource;
-  /** Every failed attempt and every retry of a Calendar API call, for metrics (see GoogleRequestEvent). */
-  onEvent?: ((event: GoogleRequestEvent) => void) | undefined;
 }
 
 /** The provider plus what only Google has: the mirror's sync and push channels among it. */

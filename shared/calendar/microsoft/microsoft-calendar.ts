@@ -16,9 +16,8 @@
 import { Temporal } from "@js-temporal/polyfill";
 import { claimIdForEventId } from "../event-id.ts";
 import { CalendarError } from "../errors.ts";
-import { mergeBusy } from "../google/free-busy-window.ts";
-import { googleRequest, type GoogleRequest, type GoogleRequestContext, type GoogleRequestEvent, type GoogleResponse, type RetryPolicy } from "../google/google-request.ts";
-import type { AccessTokenSource } from "../token-cache.ts";
+import { mergeBusy } from "../busy.ts";
+import { calendarRequest, type CalendarClientOptions, type CalendarRequest, type CalendarRequestContext, type CalendarResponse } from "../http-request.ts";
 import type { BusyInterval, CalendarEvent, CalendarProvider, CallOptions, EventPatch, FreeBusyResult, NewEvent, SyncedEvent } from "../provider.ts";
 import type { CalendarSync, SyncPage, SyncRequest, WatchChannel, WatchRequest } from "../sync.ts";
 import { createMicrosoftTokenSource } from "./access-token.ts";
@@ -52,30 +51,13 @@ const PAGE_SIZE = 1000;
 export const MAILBOX_CONCURRENCY = 4;
 const UTC_PREFER = 'outlook.timezone="UTC"';
 
-export interface MicrosoftCalendarConfig {
+export interface MicrosoftCalendarConfig extends CalendarClientOptions {
   /** The app registration's credentials (parseMicrosoftCredentials reads them from the environment). */
   credentials: MicrosoftCredentials;
   /** Default https://graph.microsoft.com/v1.0; the emulator's is `${url}/v1.0`. */
   graphBaseUrl?: string;
   /** Where MSAL's login.microsoftonline.com requests go; the emulator's is its url. */
   authorityUrl?: string;
-  fetch?: typeof fetch;
-  /** Epoch ms; default Date.now. */
-  now?: () => number;
-  /** [0, 1) for backoff jitter; default Math.random. */
-  random?: () => number;
-  /** Timeout of each HTTP request; default 4000 ms. */
-  requestTimeoutMs?: number;
-  /** Deadline for calls that pass none, from now; default 10000 ms. */
-  defaultBudgetMs?: number;
-  retry?: Partial<RetryPolicy>;
-  tokenRefreshMarginMs?: number;
-  /** Free/busy reused this long for calls that pass `allowCached: true`; default 0 = no cache. */
-  freeBusyCacheTtlMs?: number;
-  /** A token source shared across providers; overrides credentials. */
-  tokens?: AccessTokenSource;
-  /** Every failed attempt and every retry of a Graph call, for metrics. */
-  onEvent?: ((event: GoogleRequestEvent) => void) | undefined;
   /** Requests this instance keeps in flight per mailbox; default Outlook's limit, 4 (0: no limit). */
   mailboxConcurrency?: number;
 }
@@ -218,7 +200,7 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
       requestTimeoutMs,
       ...(config.tokenRefreshMarginMs === undefined ? {} : { refreshMarginMs: config.tokenRefreshMarginMs }),
     });
-  const ctx: GoogleRequestContext = {
+  const ctx: CalendarRequestContext = {
     baseUrl: (config.graphBaseUrl ?? GRAPH_BASE_URL).replace(/\/+$/, ""),
     tokens,
     fetch: fetchImpl,
@@ -234,8 +216,8 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
   const paged = { prefer: `${UTC_PREFER}, odata.maxpagesize=${PAGE_SIZE}` };
   const gate = mailboxGate(config.mailboxConcurrency ?? MAILBOX_CONCURRENCY, now);
   /** One Graph request through the shared retry loop, within the mailbox's places (subscriptions: at once). */
-  const graph = (request: GoogleRequest, options: CallOptions): Promise<GoogleResponse> =>
-    gate.run(mailboxOf(request.path), options.deadline ?? now() + ctx.defaultBudgetMs, () => googleRequest(ctx, request, options));
+  const graph = (request: CalendarRequest, options: CallOptions): Promise<CalendarResponse> =>
+    gate.run(mailboxOf(request.path), options.deadline ?? now() + ctx.defaultBudgetMs, () => calendarRequest(ctx, request, options));
   const cacheTtlMs = config.freeBusyCacheTtlMs ?? 0;
   const cache = new Map<string, { at: number; result: FreeBusyResult }>();
   const cacheKey = (calendarId: string, from: Temporal.Instant, to: Temporal.Instant) => `${calendarId}\u0000${from.epochMilliseconds}\u0000${to.epochMilliseconds}`;
