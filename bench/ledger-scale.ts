@@ -35,6 +35,7 @@ import path from "node:path";
 import { Temporal } from "@js-temporal/polyfill";
 import { listMigrations } from "../server/migrate.ts";
 import { postgresMirrorStore } from "../shared/store/mirror-store.ts";
+import type { ClaimResult, Ledger } from "../shared/store/ledger.ts";
 import { connectPostgres, postgresLedger, type Sql } from "../shared/store/postgres-ledger.ts";
 import { formatSummary, formatTargets, summarize, target, timed, writeResults, type Summary, type Target } from "./lib/report.ts";
 
@@ -196,6 +197,31 @@ interface Workload {
   nextSlot: () => { startsAt: Temporal.Instant; endsAt: Temporal.Instant };
 }
 
+/**
+ * The store as the workload's schema answers it. The "before" schema predates 20261129000800, which
+ * gave claim_slot its last parameter (p_caller_time_zone): its claims go through the old signature, so
+ * both schemas run the same SQL function they shipped with.
+ */
+function ledgerOf(w: Pick<Workload, "schema" | "sql">, sql: Sql = w.sql): Ledger {
+  const ledger = postgresLedger(sql);
+  if (w.schema === "after") return ledger;
+  return {
+    ...ledger,
+    async claimSlot(request): Promise<ClaimResult> {
+      const [row] = await sql`
+        select * from slotline.claim_slot(
+          p_calendar_id => ${request.calendarId}::uuid,
+          p_starts_at => ${request.startsAt.toString()}::timestamptz,
+          p_ends_at => ${request.endsAt.toString()}::timestamptz,
+          p_idempotency_key => ${request.idempotencyKey},
+          p_status => ${request.status ?? "held"}::slotline.claim_status)`;
+      if (row?.outcome === "taken") return { outcome: "taken", calendarId: request.calendarId, startsAt: request.startsAt, endsAt: request.endsAt };
+      // Only the outcome is read here; the row stands in for the claim.
+      return { outcome: row?.outcome, claim: row } as unknown as ClaimResult;
+    },
+  };
+}
+
 function workload(name: string, schema: "before" | "after", calendars: number): Workload {
   let slot = 0;
   const base = tomorrow.add({ hours: 24 * 60 });
@@ -237,7 +263,7 @@ async function reads(workloads: Workload[]) {
   const from = Temporal.Now.instant();
   const to = from.add({ hours: 24 * 14 });
   const operations = workloads.map((w) => {
-    const ledger = postgresLedger(w.sql);
+    const ledger = ledgerOf(w);
     const mirror = postgresMirrorStore(w.sql);
     return {
       select1: async (): Promise<unknown> => w.sql`select 1`,
@@ -269,7 +295,7 @@ async function reads(workloads: Workload[]) {
 }
 
 async function concurrency(w: Workload) {
-  const ledger = postgresLedger(w.sql);
+  const ledger = ledgerOf(w);
   const outcomes = new Map<string, number>();
   const baseline = await throughput(8, Math.min(2, throughputSeconds), () => w.sql`select 1`);
   const claims = await throughput(8, throughputSeconds, async () => {
@@ -278,7 +304,7 @@ async function concurrency(w: Workload) {
   });
 
   // A race: every caller wants the same slot at once.
-  const raceLedger = postgresLedger(w.raceSql);
+  const raceLedger = ledgerOf(w, w.raceSql);
   const slot = w.nextSlot();
   await Promise.all(Array.from({ length: 50 }, () => w.raceSql`select 1`));
   const race = await Promise.all(
@@ -329,7 +355,7 @@ async function addHolds(w: Workload, count: number, label: string, firstDay: num
 async function sweep(w: Workload, pass: number, how: "one statement" | "batches", probing: boolean) {
   const firstDay = 400 * pass;
   const insertSeconds = await addHolds(w, expiredHolds, `stale-${pass}`, firstDay, false);
-  const ledger = postgresLedger(w.sql);
+  const ledger = ledgerOf(w);
   const others = w.calendars - 1;
   const probeSlot = (h: number) => {
     const startsAt = tomorrow.add({ hours: 24 * firstDay }).add({ minutes: 30 * Math.floor(h / others) });
@@ -492,7 +518,7 @@ async function upgrade(name: string): Promise<number> {
 
 /** 8-client throughput of the reference right before and right after `work`, for a same-window ratio. */
 async function bracketed<T>(reference: Workload, work: () => Promise<T>): Promise<{ result: T; referencePerSecond: number }> {
-  const ledger = postgresLedger(reference.sql);
+  const ledger = ledgerOf(reference);
   const claim = () => ledger.claimSlot({ calendarId: MEASURED, ...reference.nextSlot(), idempotencyKey: randomUUID(), status: "pending" });
   const first = await throughput(8, throughputSeconds, claim);
   const result = await work();
