@@ -77,6 +77,8 @@ function zoneIn(turn: Turn, calendar: ResolvedCalendar, said: string | undefined
   const number = callerNumber(turn.customerNumber, calendar.record.phoneRegion);
   const fromNumber = zoneOfNumber(number);
   if (fromNumber !== undefined) {
+    // A local caller (the business's own zone) hears no assumption: the times are theirs either way.
+    if (fromNumber === calendar.settings.timeZone) return { ok: true, calendar, callerZone: fromNumber, zoneAssumed: true };
     return { ok: true, calendar, callerZone: fromNumber, zoneAssumed: true, zoneAssumption: { kind: "from-number", zone: fromNumber } };
   }
   return { ok: true, calendar, callerZone: zone.zone, zoneAssumed: true, zoneAssumption: { kind: "business", zone: zone.zone, asked: number !== null } };

@@ -81,6 +81,15 @@ describe("check_availability: the caller's zone and what was assumed", () => {
     expect(answer.say).toMatch(/^I'm assuming Eastern time\. /);
   });
 
+  it("says nothing of the zone to a local caller: their number's zone is the business's", async () => {
+    const { rig, calendar } = await setUp({ time_zone: "America/New_York" });
+    const day = slotStart(3).toString().slice(0, 10);
+    const answer = await callTool(rig, "check_availability", { start: day, calendar: calendar.name }, { customerNumber: "+12125550100" });
+    expect(answer.ok).toBe(true);
+    expect(answer.data.caller_time_zone).toBe("America/New_York");
+    expect(answer.say).not.toMatch(/assuming|time zone/);
+  });
+
   it("asks once for the zone when the number spans several, and answers in the business's meanwhile", async () => {
     const { rig, calendar } = await setUp();
     const day = slotStart(3).toString().slice(0, 10);
