@@ -49,6 +49,10 @@ async function watchedCalendar(): Promise<{ calendar: GoogleTestCalendar; record
   if (!record || !rig.services.mirror) throw new Error("no calendar or mirror");
   const report = await maintainMirrors(rig.services.mirror, [record], { webhookUrls: { google: `${host.url}/functions/v1/google-webhook` } }, deadline());
   expect(report).toMatchObject({ synced: 1, channelsOpened: 1 });
+  // A new channel's "sync" message makes the webhook run a sync of its own, answered only when that
+  // sync is done. Left in flight it races the test's own steps: under load it could land after
+  // expireSyncTokens and take the full sync a test expects to make itself. Settle it first.
+  await control.waitForNotifications((all) => all.some((n) => n.calendarId === calendar.googleId && n.state === "sync" && n.outcome !== "pending"), 10_000);
   return { calendar, record };
 }
 
