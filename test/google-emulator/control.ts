@@ -47,6 +47,7 @@ export interface LoggedRequest {
 }
 
 export interface EmulatorConfig {
+  /** What the token endpoint grants (expires_in); under 1 s, every token is already expired when used. */
   tokenLifetimeSeconds?: number;
   autoCreateCalendars?: boolean;
   /** Attempts per notification (first included) while the receiver answers 500/502/503/504 or is unreachable. Default 4. */

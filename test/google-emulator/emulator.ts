@@ -178,7 +178,10 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     try {
       const grant = verifyJwtBearer(new URLSearchParams(body), trusted, Math.floor(Date.now() / 1000));
       const accessToken = `ya29.emulator-${randomBytes(24).toString("base64url")}`;
-      tokens.set(accessToken, { ...grant, expiresAt: Date.now() + state.tokenLifetimeSeconds * 1000 });
+      // Under a second (a test knob; Google issues tokens for an hour): expired from the moment of issue,
+      // so no request can be quick enough to use it.
+      const lifetimeMs = state.tokenLifetimeSeconds < 1 ? 0 : state.tokenLifetimeSeconds * 1000;
+      tokens.set(accessToken, { ...grant, expiresAt: Date.now() + lifetimeMs });
       sendJson(res, 200, { access_token: accessToken, expires_in: state.tokenLifetimeSeconds, token_type: "Bearer" });
       return 200;
     } catch (error) {
