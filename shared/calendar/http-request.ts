@@ -65,6 +65,23 @@ export interface CalendarClientOptions {
 }
 
 /**
+ * The request loop's settings every provider takes the same way from its options, with the same
+ * defaults: real clock and fetch, 4 s per request, a 10 s budget for calls that pass none, up to 6
+ * attempts backing off from 100 ms to 2 s.
+ */
+export function clientDefaults(options: CalendarClientOptions): Omit<CalendarRequestContext, "baseUrl" | "tokens" | "errorFromResponse" | "headers"> {
+  return {
+    fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
+    now: options.now ?? (() => Date.now()),
+    random: options.random ?? Math.random,
+    requestTimeoutMs: options.requestTimeoutMs ?? 4000,
+    defaultBudgetMs: options.defaultBudgetMs ?? 10_000,
+    retry: { baseDelayMs: 100, maxDelayMs: 2000, maxAttempts: 6, ...options.retry },
+    onEvent: options.onEvent,
+  };
+}
+
+/**
  * What happened on the way to an answer: an attempt that failed (the provider's error, a network failure, a
  * timeout; a 401 before the one token refresh included), and each retry that followed one.
  */

@@ -19,7 +19,7 @@ import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "
 import { mergeBusy } from "../busy.ts";
 import { MAX_FREEBUSY_CALENDARS, chunk, splitRange } from "./free-busy-window.ts";
 import { calendarErrorFromFreeBusyReason } from "./google-error.ts";
-import type { CalendarClientOptions } from "../http-request.ts";
+import { clientDefaults, type CalendarClientOptions } from "../http-request.ts";
 import { googleRequest, type GoogleRequestContext } from "./google-request.ts";
 import { googleEventSync, type GoogleEventSync } from "./event-sync.ts";
 import {
@@ -123,9 +123,8 @@ const eventPath = (calendarId: string, eventId: string) => `${eventsPath(calenda
  * createGoogleCalendar({ credentials, calendarBaseUrl: `${emu.url}/calendar/v3`, tokenUrl: `${emu.url}/token` });
  */
 export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalendarProvider {
-  const now = config.now ?? (() => Date.now());
-  const fetchImpl = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-  const requestTimeoutMs = config.requestTimeoutMs ?? 4000;
+  const defaults = clientDefaults(config);
+  const { now, fetch: fetchImpl, requestTimeoutMs } = defaults;
   const tokens =
     config.tokens ??
     createAccessTokenSource({
@@ -139,17 +138,7 @@ export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalend
       requestTimeoutMs,
       ...(config.tokenRefreshMarginMs === undefined ? {} : { refreshMarginMs: config.tokenRefreshMarginMs }),
     });
-  const ctx: GoogleRequestContext = {
-    baseUrl: (config.calendarBaseUrl ?? GOOGLE_CALENDAR_BASE_URL).replace(/\/+$/, ""),
-    tokens,
-    fetch: fetchImpl,
-    now,
-    random: config.random ?? Math.random,
-    requestTimeoutMs,
-    defaultBudgetMs: config.defaultBudgetMs ?? 10_000,
-    retry: { baseDelayMs: 100, maxDelayMs: 2000, maxAttempts: 6, ...config.retry },
-    onEvent: config.onEvent,
-  };
+  const ctx: GoogleRequestContext = { ...defaults, baseUrl: (config.calendarBaseUrl ?? GOOGLE_CALENDAR_BASE_URL).replace(/\/+$/, ""), tokens };
   const invitesAttendees = config.subject !== undefined;
   const cacheTtlMs = config.freeBusyCacheTtlMs ?? 0;
   const cache = new Map<string, { at: number; result: FreeBusyResult }>();

@@ -17,7 +17,7 @@ import { Temporal } from "@js-temporal/polyfill";
 import { claimIdForEventId } from "../event-id.ts";
 import { CalendarError } from "../errors.ts";
 import { mergeBusy } from "../busy.ts";
-import { calendarRequest, type CalendarClientOptions, type CalendarRequest, type CalendarRequestContext, type CalendarResponse } from "../http-request.ts";
+import { calendarRequest, clientDefaults, type CalendarClientOptions, type CalendarRequest, type CalendarRequestContext, type CalendarResponse } from "../http-request.ts";
 import type { BusyInterval, CalendarEvent, CalendarProvider, CallOptions, EventPatch, FreeBusyResult, NewEvent, SyncedEvent } from "../provider.ts";
 import type { CalendarSync, SyncPage, SyncRequest, WatchChannel, WatchRequest } from "../sync.ts";
 import { createMicrosoftTokenSource } from "./access-token.ts";
@@ -187,9 +187,8 @@ function decodeCursor(cursor: string): { windowEnd: Temporal.Instant; deltaLink:
  * createMicrosoftCalendar({ credentials, graphBaseUrl: `${emu.url}/v1.0`, authorityUrl: emu.url });
  */
 export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): MicrosoftCalendarProvider {
-  const now = config.now ?? (() => Date.now());
-  const fetchImpl = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-  const requestTimeoutMs = config.requestTimeoutMs ?? 4000;
+  const defaults = clientDefaults(config);
+  const { now, fetch: fetchImpl, requestTimeoutMs } = defaults;
   const tokens =
     config.tokens ??
     createMicrosoftTokenSource({
@@ -201,15 +200,9 @@ export function createMicrosoftCalendar(config: MicrosoftCalendarConfig): Micros
       ...(config.tokenRefreshMarginMs === undefined ? {} : { refreshMarginMs: config.tokenRefreshMarginMs }),
     });
   const ctx: CalendarRequestContext = {
+    ...defaults,
     baseUrl: (config.graphBaseUrl ?? GRAPH_BASE_URL).replace(/\/+$/, ""),
     tokens,
-    fetch: fetchImpl,
-    now,
-    random: config.random ?? Math.random,
-    requestTimeoutMs,
-    defaultBudgetMs: config.defaultBudgetMs ?? 10_000,
-    retry: { baseDelayMs: 100, maxDelayMs: 2000, maxAttempts: 6, ...config.retry },
-    onEvent: config.onEvent,
     errorFromResponse: calendarErrorFromGraph,
     headers: { prefer: UTC_PREFER },
   };
