@@ -11,8 +11,8 @@ import type { OutboxState } from "../store/outbox-store.ts";
 import type { VapiSecrets } from "../vapi/auth.ts";
 import { isLedgerError } from "../store/errors.ts";
 import { json } from "./body.ts";
-import { guard } from "./guard.ts";
-import { CALENDAR_NAME, readQuery, WHOLE_SECONDS } from "./query.ts";
+import { guard, jobRule } from "./guard.ts";
+import { CALENDAR_NAME, calendarOfQuery, readQuery, WHOLE_SECONDS } from "./query.ts";
 
 /** What the composition root gives the function: the deliverer with its dependencies bound. */
 export interface EventDelivery {
@@ -33,27 +33,16 @@ export interface DeliverEventsHandlerOptions {
 export function deliverEventsHandler(options: DeliverEventsHandlerOptions): (request: Request) => Promise<Response> {
   const clock = options.clock ?? Date.now;
   return async (request) => {
-    const passed = await guard(request, {
-      method: "POST",
-      methodHint: "POST to deliver the booking events that are due.",
-      maxBytes: 4096,
-      secrets: options.secrets,
-      clock,
-      refuseBody: () => json({ error: "The request body is too large." }, 400),
-    });
+    const passed = await guard(request, jobRule("POST to deliver the booking events that are due.", options.secrets, clock));
     if (!passed.ok) return passed.response;
     const query = readQuery(request, { seconds: WHOLE_SECONDS, calendar: CALENDAR_NAME });
     if (!query.ok) return query.response;
     const seconds = query.values.seconds === undefined ? 20 : Number(query.values.seconds);
     if (seconds < 1 || seconds > 50) return json({ error: `seconds is how long to deliver, 1 to 50, not ${seconds}.` }, 400);
     try {
-      let calendarId: string | undefined;
-      if (query.values.calendar !== undefined) {
-        const calendar = await options.ledger.getCalendar({ name: query.values.calendar });
-        if (calendar === null) return json({ error: `No calendar named "${query.values.calendar.slice(0, 64)}".` }, 404);
-        calendarId = calendar.id;
-      }
-      const report = await options.events.deliver({ deadline: clock() + seconds * 1000, calendarId });
+      const calendar = await calendarOfQuery(options.ledger, query.values.calendar);
+      if (!calendar.ok) return calendar.response;
+      const report = await options.events.deliver({ deadline: clock() + seconds * 1000, calendarId: calendar.calendarId });
       return json({ ...report, outbox: await options.events.state() });
     } catch (error) {
       // The next scheduled call tries again; leased deliveries come back when their lease ends.

@@ -13,12 +13,12 @@ import type { ToolCallObserver } from "../observability/tool-calls.ts";
 import type { VapiSecrets } from "../vapi/auth.ts";
 import { json } from "./body.ts";
 import { deliverEventsHandler, type EventDelivery } from "./deliver-events.ts";
-import { guard } from "./guard.ts";
+import { guard, jobRule } from "./guard.ts";
 import { googleWebhookHandler } from "./google-webhook.ts";
 import { microsoftWebhookHandler } from "./microsoft-webhook.ts";
 import { healthHandler, type HealthProbe } from "./health.ts";
 import { metricsHandler } from "./metrics.ts";
-import { CALENDAR_NAME, readQuery, WHOLE_SECONDS } from "./query.ts";
+import { CALENDAR_NAME, calendarOfQuery, readQuery, WHOLE_SECONDS } from "./query.ts";
 import { bookAppointmentHandler, checkAvailabilityHandler } from "./rest.ts";
 import { vapiHandler } from "./vapi.ts";
 
@@ -97,27 +97,16 @@ export function slotlineFunctions(services: SlotlineServices): Record<FunctionNa
 export function reconcileHandler(services: SlotlineServices): Handler {
   const clock = services.clock ?? Date.now;
   return async (request) => {
-    const passed = await guard(request, {
-      method: "POST",
-      methodHint: "POST to run a reconciler pass.",
-      maxBytes: 4096,
-      secrets: services.secrets,
-      clock,
-      refuseBody: () => json({ error: "The request body is too large." }, 400),
-    });
+    const passed = await guard(request, jobRule("POST to run a reconciler pass.", services.secrets, clock));
     if (!passed.ok) return passed.response;
     const query = readQuery(request, { pending_for_seconds: WHOLE_SECONDS, late_write_grace_seconds: WHOLE_SECONDS, calendar: CALENDAR_NAME });
     if (!query.ok) return query.response;
     const pendingForSeconds = query.values.pending_for_seconds === undefined ? 120 : Number(query.values.pending_for_seconds);
     const lateWriteGraceSeconds = query.values.late_write_grace_seconds === undefined ? undefined : Number(query.values.late_write_grace_seconds);
-    const calendarName = query.values.calendar ?? null;
     try {
-      let calendarId: string | undefined;
-      if (calendarName !== null) {
-        const calendar = await services.deps.ledger.getCalendar({ name: calendarName });
-        if (calendar === null) return json({ error: `No calendar named "${calendarName.slice(0, 64)}".` }, 404);
-        calendarId = calendar.id;
-      }
+      const calendar = await calendarOfQuery(services.deps.ledger, query.values.calendar);
+      if (!calendar.ok) return calendar.response;
+      const calendarId = calendar.calendarId;
       const budget = { deadline: clock() + 20_000 };
       const report = await reconcile(
         services.deps,

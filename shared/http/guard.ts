@@ -55,3 +55,11 @@ export async function guard(request: Request, rule: GuardRule): Promise<Guarded>
   }
   return { ok: true, body: { bytes: body.bytes, text: body.text } };
 }
+
+/**
+ * The rule of a job an operator or pg_cron POSTs (reconcile, deliver-events): Vapi's credential when one
+ * is set, a body of at most 4 KiB (nothing is read from it).
+ */
+export function jobRule(methodHint: string, secrets: VapiSecrets | undefined, clock: () => number): GuardRule {
+  return { method: "POST", methodHint, maxBytes: 4096, secrets, clock, refuseBody: () => json({ error: "The request body is too large." }, 400) };
+}

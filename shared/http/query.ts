@@ -4,6 +4,7 @@
  * characters, not the expected form), is answered 400 with a JSON sentence that names it, before
  * anything is read from the database.
  */
+import type { Ledger } from "../store/ledger.ts";
 import { FIELD_LIMITS, hasUnusableCharacters } from "../vapi/text-fields.ts";
 import { json } from "./body.ts";
 
@@ -51,4 +52,18 @@ export function readQuery<K extends string>(request: Request, accepted: Record<K
     values[key] = value;
   }
   return { ok: true, values };
+}
+
+/**
+ * An operator job's `?calendar=<name>` (reconcile, deliver-events): no name, every calendar; a known
+ * name, its id; an unknown one, the 404 that says so.
+ */
+export async function calendarOfQuery(
+  ledger: Pick<Ledger, "getCalendar">,
+  name: string | undefined,
+): Promise<{ ok: true; calendarId: string | undefined } | { ok: false; response: Response }> {
+  if (name === undefined) return { ok: true, calendarId: undefined };
+  const calendar = await ledger.getCalendar({ name });
+  if (calendar === null) return { ok: false, response: json({ error: `No calendar named "${name.slice(0, 64)}".` }, 404) };
+  return { ok: true, calendarId: calendar.id };
 }
