@@ -18,7 +18,7 @@ import { createAccessTokenSource } from "./access-token.ts";
 import { parseServiceAccountCredentials, type ServiceAccountCredentials } from "./credentials.ts";
 import { mergeBusy } from "../busy.ts";
 import { MAX_FREEBUSY_CALENDARS, chunk, splitRange } from "./free-busy-window.ts";
-import { calendarErrorFromFreeBusyReason } from "./google-error.ts";
+import { calendarErrorFromFreeBusyReason, calendarErrorFromResponse } from "./google-error.ts";
 import { clientDefaults, type CalendarClientOptions } from "../http-request.ts";
 import { googleRequest, type GoogleRequestContext } from "./google-request.ts";
 import { googleEventSync, type GoogleEventSync } from "./event-sync.ts";
@@ -138,7 +138,12 @@ export function createGoogleCalendar(config: GoogleCalendarConfig): GoogleCalend
       requestTimeoutMs,
       ...(config.tokenRefreshMarginMs === undefined ? {} : { refreshMarginMs: config.tokenRefreshMarginMs }),
     });
-  const ctx: GoogleRequestContext = { ...defaults, baseUrl: (config.calendarBaseUrl ?? GOOGLE_CALENDAR_BASE_URL).replace(/\/+$/, ""), tokens };
+  const ctx: GoogleRequestContext = {
+    ...defaults,
+    baseUrl: (config.calendarBaseUrl ?? GOOGLE_CALENDAR_BASE_URL).replace(/\/+$/, ""),
+    tokens,
+    errorFromResponse: calendarErrorFromResponse,
+  };
   const invitesAttendees = config.subject !== undefined;
   const cacheTtlMs = config.freeBusyCacheTtlMs ?? 0;
   const cache = new Map<string, { at: number; result: FreeBusyResult }>();

@@ -22,5 +22,7 @@ export type GoogleRequestEvent = CalendarRequestEvent;
 export type GoogleRequestContext = Omit<CalendarRequestContext, "errorFromResponse"> & Partial<Pick<CalendarRequestContext, "errorFromResponse">>;
 
 export function googleRequest(ctx: GoogleRequestContext, request: GoogleRequest, options?: CallOptions): Promise<GoogleResponse> {
-  return calendarRequest({ ...ctx, errorFromResponse: ctx.errorFromResponse ?? calendarErrorFromResponse }, request, options);
+  // The provider's own context carries the mapping already (no copy per request); a bare one gets it here.
+  const full = ctx.errorFromResponse ? (ctx as CalendarRequestContext) : { ...ctx, errorFromResponse: calendarErrorFromResponse };
+  return calendarRequest(full, request, options);
 }
