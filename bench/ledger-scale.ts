@@ -15,13 +15,15 @@
  *   stale   100k live holds added on other calendars, no ANALYZE (autovacuum never analyzes slot_claims
  *           here): claim and availability latency, 8-client distinct-slot throughput, a 200-caller race
  *           for one slot; the reference (the smallest dataset, after) measured in turn
- *   sweep   100k expired holds on other calendars swept: before, the one statement; after, batches of
- *           500 alone and while claims over those holds probe how long the sweep blocks them, and one
- *           statement on the same schema as the baseline of the work itself
+ *   expiry  100k holds on other calendars past their expiry, while one client claims slots they cover:
+ *           before, the sweep pg_cron ran (one statement); after, nothing runs (holds lapse at
+ *           expires_at, 20261129001000): claims over them, what reads say of them, rows rewritten
  *   sizes   table and index sizes; deleting a calendar (its rows found by index or not); inserting 100
  *           calendars (the time-zone check)
  *   archived  ("after" only) the history moved out under the default retention policy (7 days for
- *           inactive claims, 30 for past bookings), VACUUM (not ANALYZE), then stale again and sizes
+ *           inactive claims, 30 for past bookings), VACUUM (not ANALYZE), then stale again and sizes;
+ *           then 100k holds that lapsed 8 days ago moved by the archive's batches while claims over
+ *           them probe how long it blocks them (where lapsed holds' housekeeping went)
  *
  * The history is the same at every size; only its amount changes: each calendar's rows go back in time
  * (every 30 minutes, or spread over two years when fewer), 55% bookings, 30% expired holds, 10%
@@ -329,8 +331,12 @@ async function concurrency(w: Workload) {
   };
 }
 
-/** Holds on calendars 2..C (never the measured one), from `firstDay` days out, each on a half hour of its own. */
-async function addHolds(w: Workload, count: number, label: string, firstDay: number, live: boolean): Promise<number> {
+/**
+ * Holds on calendars 2..C (never the measured one), from `firstDay` days out, each on a half hour of its
+ * own: `live` (six hours to go), `lapsed` (an hour ago) or `archivable` (8 days ago, past the default
+ * retention of 7).
+ */
+async function addHolds(w: Workload, count: number, label: string, firstDay: number, state: "live" | "lapsed" | "archivable"): Promise<number> {
   const others = w.calendars - 1;
   const begin = performance.now();
   await w.sql`
@@ -339,64 +345,118 @@ async function addHolds(w: Workload, count: number, label: string, firstDay: num
            tstzrange(${tomorrow.toString()}::timestamptz + ${firstDay}::integer * interval '1 day' + (h / ${others}::integer) * interval '30 minutes',
                      ${tomorrow.toString()}::timestamptz + ${firstDay}::integer * interval '1 day' + (h / ${others}::integer) * interval '30 minutes' + interval '30 minutes'),
            'held',
-           case when ${live} then now() + interval '6 hours' else now() - interval '1 hour' - h * interval '1 millisecond' end,
+           case ${state}::text when 'live' then now() + interval '6 hours'
+                               when 'lapsed' then now() - interval '1 hour' - h * interval '1 millisecond'
+                               else now() - interval '8 days' - h * interval '1 millisecond' end,
            ${label} || '-' || h, ${label} || '-call-' || h
       from generate_series(0, ${count - 1}::integer) h`;
   return round((performance.now() - begin) / 1000, 1);
 }
 
 /**
- * Sweeps `expiredHolds` expired holds, with `probing` while one client claims, back to back, slots that
- * those holds cover (each such claim must expire its hold first, and so waits for a sweep that has
- * locked it; its CPU also competes with the sweep's). Before: the one statement pg_cron ran. After:
- * batches through the store (its default size), and, as the same-run baseline of the work itself, one
- * UPDATE of them all on the same schema.
+ * One client claims, back to back, slots covered by the holds of `label` (each such claim must mark its
+ * hold expired first, and so waits for any housekeeping that has locked it) while `work` runs; then as
+ * many claims with nothing running, for comparison.
  */
-async function sweep(w: Workload, pass: number, how: "one statement" | "batches", probing: boolean) {
-  const firstDay = 400 * pass;
-  const insertSeconds = await addHolds(w, expiredHolds, `stale-${pass}`, firstDay, false);
+async function probed<T>(w: Workload, label: string, firstDay: number, work: () => Promise<T>, minimumProbes = 0) {
   const ledger = ledgerOf(w);
   const others = w.calendars - 1;
   const probeSlot = (h: number) => {
     const startsAt = tomorrow.add({ hours: 24 * firstDay }).add({ minutes: 30 * Math.floor(h / others) });
     return { calendarId: calendarId(2 + (h % others)), startsAt, endsAt: startsAt.add({ minutes: 30 }) };
   };
-  const randomHold = () => Math.floor(Math.random() * expiredHolds);
-  let sweeping = probing;
-  const probes: number[] = [];
+  // Each probe takes a hold of its own: k * 7919 mod n visits distinct holds (7919 is prime, n is not a
+  // multiple of it), so every probe should be claimed, over a hold that is in its way only if unexpired.
+  let k = 0;
+  const outcomes = new Map<string, number>();
+  const probe = async () => {
+    const { ms, value } = await timed(() => ledger.claimSlot({ ...probeSlot((k++ * 7919) % expiredHolds), idempotencyKey: randomUUID(), status: "pending" }));
+    outcomes.set(value.outcome, (outcomes.get(value.outcome) ?? 0) + 1);
+    return ms;
+  };
+  let running = true;
+  const during: number[] = [];
   const prober = (async () => {
-    while (sweeping) {
-      probes.push((await timed(() => ledger.claimSlot({ ...probeSlot(randomHold()), idempotencyKey: randomUUID(), status: "pending" }))).ms);
-    }
+    while (running || during.length < minimumProbes) during.push(await probe());
   })();
   const begin = performance.now();
-  let swept: number;
-  if (w.schema === "before") {
-    const [row] = await w.sql`select slotline.sweep_expired_claims() as n`;
-    swept = Number(row!.n);
-  } else if (how === "batches") {
-    swept = await ledger.sweepExpiredClaims({ maxBatches: 100_000 });
-  } else {
-    const result = await w.sql`update slotline.slot_claims set status = 'expired', updated_at = now() where status = 'held' and expires_at <= now()`;
-    swept = result.count;
-  }
+  const result = await work();
   const seconds = (performance.now() - begin) / 1000;
-  sweeping = false;
+  running = false;
   await prober;
-  // The same claims with no sweep running, for comparison.
   const quiet: number[] = [];
-  for (let i = 0; i < (probing ? 200 : 0); i++) {
-    quiet.push((await timed(() => ledger.claimSlot({ ...probeSlot(randomHold()), idempotencyKey: randomUUID(), status: "pending" }))).ms);
+  for (let i = 0; i < 200; i++) quiet.push(await probe());
+  return { result, seconds: round(seconds, 3), claimsDuring: summarize(during), sameClaimsAfterwards: summarize(quiet), probeOutcomes: Object.fromEntries(outcomes) };
+}
+
+/**
+ * `expiredHolds` holds past their expiry. Before: the sweep pg_cron ran, one UPDATE of them all, with
+ * claims over them probing how long it blocks them. After: holds lapse at their expiry and nothing runs;
+ * the same number of claims over them, then what the ledger says of them (reported expired, free) and
+ * how many rows were rewritten besides the ones those claims took over.
+ */
+async function expiry(w: Workload) {
+  const firstDay = 400;
+  const label = "stale";
+  const insertSeconds = await addHolds(w, expiredHolds, label, firstDay, "lapsed");
+  const walBegin = await w.sql`select pg_current_wal_lsn() as lsn`;
+  const measured = await probed(w, label, firstDay, async () => {
+    if (w.schema === "before") {
+      const [row] = await w.sql`select slotline.sweep_expired_claims() as n`;
+      return { how: "sweep (one statement)", swept: Number(row!.n) };
+    }
+    return { how: "lapse at expires_at (no statement)", swept: 0 };
+  }, w.schema === "before" ? 0 : 200);
+  const [wal] = await w.sql`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${String(walBegin[0]!.lsn)}::pg_lsn) as bytes`;
+  const probes = measured.claimsDuring.count + measured.sameClaimsAfterwards.count;
+  const [state] = await w.sql`
+    select count(*) filter (where status = 'held')::integer as held, count(*) filter (where status = 'expired')::integer as rewritten
+      from slotline.slot_claims where idempotency_key like ${label + "-%"}`;
+  let reportedExpired: number | null = null;
+  if (w.schema === "after") {
+    const [sample] = await w.sql`
+      select count(*) filter (where (slotline.get_claim(id)).status = 'expired')::integer as n
+        from (select id from slotline.slot_claims where idempotency_key like ${label + "-%"} and status = 'held' limit 1000) s`;
+    reportedExpired = Number(sample!.n);
   }
   return {
     expiredHolds,
-    how,
-    probing,
+    how: measured.result.how,
     insertSeconds,
-    swept,
-    seconds: round(seconds, 3),
-    claimsDuringSweep: summarize(probes),
-    sameClaimsWithoutSweep: summarize(quiet),
+    seconds: w.schema === "before" ? measured.seconds : 0,
+    swept: measured.result.swept,
+    walMiB: round(Number(wal!.bytes) / 2 ** 20, 1),
+    probes,
+    probeOutcomes: measured.probeOutcomes,
+    rowsLeftAsWritten: Number(state!.held),
+    rowsRewrittenAsExpired: Number(state!.rewritten),
+    reportedExpiredOfASampleOf1000: reportedExpired,
+    claimsDuring: measured.claimsDuring,
+    sameClaimsAfterwards: measured.sameClaimsAfterwards,
+  };
+}
+
+/**
+ * Where lapsed holds' housekeeping went: `expiredHolds` holds that lapsed 8 days ago (past the default
+ * retention) moved to the history by the archive in its batches (the store's default, pg_cron's batch),
+ * with claims over them probing how long it blocks them.
+ */
+async function archiveLapsed(w: Workload) {
+  const firstDay = 800;
+  const label = "archivable";
+  const insertSeconds = await addHolds(w, expiredHolds, label, firstDay, "archivable");
+  const measured = await probed(w, label, firstDay, () => postgresLedger(w.sql).archiveHistory({ maxBatches: 1_000_000 }));
+  const [left] = await w.sql`select count(*)::integer as n from slotline.slot_claims where idempotency_key like ${label + "-%"} and status = 'held'`;
+  return {
+    expiredHolds,
+    insertSeconds,
+    moved: measured.result,
+    seconds: measured.seconds,
+    perSecond: Math.round(measured.result / measured.seconds),
+    lapsedHoldsLeftLive: Number(left!.n),
+    probeOutcomes: measured.probeOutcomes,
+    claimsDuring: measured.claimsDuring,
+    sameClaimsAfterwards: measured.sameClaimsAfterwards,
   };
 }
 
@@ -537,7 +597,7 @@ async function referenceFor(calendars: number): Promise<Workload> {
   await buildBase(name, rows, calendars);
   await upgrade(name);
   const reference = workload(name, "after", calendars);
-  await addHolds(reference, liveHolds, "live-hold", 40, true);
+  await addHolds(reference, liveHolds, "live-hold", 40, "live");
   references.set(calendars, reference);
   return reference;
 }
@@ -559,7 +619,7 @@ function save(targets: Target[]): string {
 
 type Measured = {
   stale: { claim: Summary; availability: Summary; claimsClients8: { perSecond: number }; sameSlotRace: { winners: number; taken: number; callers: number; activeClaimsOnTheSlot: number } };
-  sweep?: { how: string; probing: boolean; seconds: number; claimsDuringSweep: Summary }[];
+  expiry?: { how: string; seconds: number; probes: number; probeOutcomes: Record<string, number>; claimsDuring: Summary };
 };
 
 /**
@@ -582,11 +642,14 @@ function targets(): Target[] {
     const race = l.stale.sameSlotRace;
     out.push(target(`same-slot race at ${rowsText} rows, ${calendars.toLocaleString("en")} calendars: one winner, every loser answered taken`,
       race.winners === 1 && race.taken === race.callers - 1 && race.activeClaimsOnTheSlot === 1 ? 1 : 0, 1, true));
-    const alone = l.sweep?.find((sweep) => sweep.how === "batches" && !sweep.probing);
-    const probed = l.sweep?.find((sweep) => sweep.how === "batches" && sweep.probing);
-    if (alone && probed) {
-      out.push(target(`sweep of ${expiredHolds.toLocaleString("en")} expired holds under 1 s (${rowsText} rows, ${calendars.toLocaleString("en")} calendars), s`, alone.seconds, 1));
-      out.push(target(`no claim blocked more than 50 ms by the sweep (slowest claim during it, ${rowsText} rows, ${calendars.toLocaleString("en")} calendars), ms`, probed.claimsDuringSweep.max, 50));
+    const expired = l.expiry;
+    if (expired) {
+      out.push(target(`${expiredHolds.toLocaleString("en")} expired holds expired in under 1 s of housekeeping (${rowsText} rows, ${calendars.toLocaleString("en")} calendars; holds lapse at their expiry, no statement runs), s`, expired.seconds, 1));
+      out.push(target(`every claim over an expired hold won its slot with no sweep (${rowsText} rows, ${calendars.toLocaleString("en")} calendars), claims not claimed`, expired.probes - (expired.probeOutcomes.claimed ?? 0), 1));
+    }
+    const lapsed = (large.afterArchived as { lapsedHolds?: { claimsDuring: Summary; lapsedHoldsLeftLive: number } } | undefined)?.lapsedHolds;
+    if (lapsed) {
+      out.push(target(`no claim blocked more than 50 ms by the housekeeping of expired holds (slowest claim over them while the archive moved them, ${rowsText} rows, ${calendars.toLocaleString("en")} calendars), ms`, lapsed.claimsDuring.max, 50));
     }
     const archived = large.afterArchived as { dueLeft: number } | undefined;
     if (archived) {
@@ -616,22 +679,22 @@ for (const calendars of calendarCounts) {
     log("  fresh statistics: before and after in turn");
     const [freshBefore, freshAfter] = await reads([before, after]);
     log(`  ${liveHolds.toLocaleString("en")} live holds on other calendars, statistics not refreshed`);
-    const liveHoldsSeconds = { before: await addHolds(before, liveHolds, "live-hold", 40, true), after: await addHolds(after, liveHolds, "live-hold", 40, true) };
+    const liveHoldsSeconds = { before: await addHolds(before, liveHolds, "live-hold", 40, "live"), after: await addHolds(after, liveHolds, "live-hold", 40, "live") };
     log("  stale statistics: reference, before and after in turn");
     const [staleReference, staleBefore, staleAfter] = await reads([reference, before, after]);
     const { result: [concurrencyBefore, concurrencyAfter], referencePerSecond } = await bracketed(reference, async () => [await concurrency(before), await concurrency(after)]);
-    log(`  sweeps of ${expiredHolds.toLocaleString("en")} expired holds`);
-    const sweepBefore = await sweep(before, 1, "one statement", true);
-    const sweepsAfter = [await sweep(after, 1, "batches", false), await sweep(after, 2, "batches", true), await sweep(after, 3, "one statement", true)];
+    log(`  ${expiredHolds.toLocaleString("en")} expired holds: swept (before), lapsed (after)`);
+    const expiryBefore = await expiry(before);
+    const expiryAfter = await expiry(after);
     log("  sizes and calendar operations");
     dataset.reference = { stale: staleReference, claimsClients8PerSecond: referencePerSecond };
     dataset.before = {
       fresh: freshBefore, liveHoldsInsertSeconds: liveHoldsSeconds.before, stale: { ...staleBefore, ...concurrencyBefore },
-      sweep: [sweepBefore], sizes: await sizes(before.sql), operations: await adminOperations(before),
+      expiry: expiryBefore, sizes: await sizes(before.sql), operations: await adminOperations(before),
     };
     dataset.after = {
       fresh: freshAfter, liveHoldsInsertSeconds: liveHoldsSeconds.after, stale: { ...staleAfter, ...concurrencyAfter },
-      sweep: sweepsAfter, sizes: await sizes(after.sql), operations: await adminOperations(after),
+      expiry: expiryAfter, sizes: await sizes(after.sql), operations: await adminOperations(after),
     };
     await closeWorkload(before);
     await admin.unsafe("drop database if exists ledger_scale_before with (force)");
@@ -645,6 +708,7 @@ for (const calendars of calendarCounts) {
       select count(*)::bigint as n from slotline.slot_claims c join slotline.calendars cal on cal.id = c.calendar_id
        where (c.status in ('failed', 'cancelled', 'expired') and (c.calendar_event_id is null or c.calendar_event_removed_at is not null)
               and c.updated_at < now() - make_interval(days => cal.retain_inactive_days))
+          or (c.status = 'held' and c.expires_at < now() - make_interval(days => cal.retain_inactive_days))
           or (c.status = 'confirmed' and upper(c.during) < now() - make_interval(days => cal.retain_past_bookings_days))`;
     const [archivedReference, archivedAfter] = await reads([reference, after]);
     const archivedConcurrency = await bracketed(reference, () => concurrency(after));
@@ -655,6 +719,8 @@ for (const calendars of calendarCounts) {
       reference: { stale: archivedReference, claimsClients8PerSecond: archivedConcurrency.referencePerSecond },
       sizes: await sizes(after.sql),
     };
+    log(`  after: ${expiredHolds.toLocaleString("en")} holds that lapsed 8 days ago, moved by the archive while claims probe`);
+    (dataset.afterArchived as Record<string, unknown>).lapsedHolds = await archiveLapsed(after);
     await closeWorkload(after);
     await admin.unsafe("drop database if exists ledger_scale_after with (force)");
 

@@ -112,9 +112,8 @@ export async function startSlotline(config: ServerConfig, say: (line: string) =>
   const housekeep = () =>
     void (async () => {
       const budget = { deadline: Date.now() + 20_000 };
-      // Ledger tidiness in short batches: stale holds marked expired, then history moved out of the live
-      // table under each calendar's retention policy (what pg_cron does once a minute on Supabase).
-      await services.deps.ledger.sweepExpiredClaims();
+      // Ledger tidiness in short batches: history (lapsed holds included) moved out of the live table
+      // under each calendar's retention policy (what pg_cron does once a minute on Supabase).
       await services.deps.ledger.archiveHistory();
       await services.events?.prune();
       await reconcile(services.deps, {}, budget);

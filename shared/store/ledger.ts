@@ -138,9 +138,8 @@ export interface BookingQuery {
 }
 
 /**
- * Housekeeping in short transactions: one statement per batch of `batchSize` rows (default 500 for the
- * sweep, 1000 for the archive), repeated while a batch comes back full, at most `maxBatches` batches
- * (default 100) per call.
+ * Housekeeping in short transactions: one statement per batch of `batchSize` rows (default 500),
+ * repeated while a batch comes back full, at most `maxBatches` batches (default 100) per call.
  */
 export interface BatchOptions {
   batchSize?: number;
@@ -164,11 +163,9 @@ export interface Ledger {
   cancelBooking(claimId: string, reason?: string): Promise<ChangeResult>;
   /** Keeps a hold for `seconds` (default the calendar's hold_seconds) from now. */
   extendHold(claimId: string, seconds?: number): Promise<ChangeResult>;
-  /** Marks stale holds expired, oldest first, in batches; returns how many. */
-  sweepExpiredClaims(options?: BatchOptions): Promise<number>;
   /**
-   * Moves history out of the live table under each calendar's retention policy (inactive claims and
-   * past bookings), in batches; returns how many moved. Moved claims still answer `getClaim`,
+   * Moves history out of the live table under each calendar's retention policy (inactive claims, holds
+   * that lapsed, past bookings), in batches; returns how many moved. Moved claims still answer `getClaim`,
    * `findBookings` (with `from` reaching back) and `calendarHistory`.
    */
   archiveHistory(options?: BatchOptions): Promise<number>;

@@ -244,27 +244,29 @@ describe("status changes", () => {
     expect(isLedgerError(refused, "transition-refused")).toBe(true);
   });
 
-  it("sweeps expired holds and leaves live ones and bookings alone", async () => {
+  it("reports a hold past its expiry as expired without writing it, and its slot as free", async () => {
     const calendar = await createTestCalendar(sql);
     const stale = await held(calendar, 30);
     const live = await held(calendar, 32);
     await sql`update slotline.slot_claims set expires_at = now() - interval '1 minute' where id = ${stale.id}`;
-    expect(await ledger.sweepExpiredClaims()).toBeGreaterThanOrEqual(1);
     expect((await ledger.getClaim(stale.id))?.status).toBe("expired");
     expect((await ledger.getClaim(live.id))?.status).toBe("held");
+    const [row] = await sql`select status from slotline.slot_claims where id = ${stale.id}`;
+    expect(row!.status).toBe("held");
+    const overlapping = await ledger.claimsOverlapping(calendar.id, stale.startsAt, live.endsAt);
+    expect(overlapping.map((c) => c.claimId)).toEqual([live.id]);
   });
 
-  it("sweeps in batches of the size asked, oldest expiry first, until a batch comes back short", async () => {
+  it("answers a replayed hold that lapsed as expired, not as a hold", async () => {
     const calendar = await createTestCalendar(sql);
-    const oldest = await held(calendar, 34);
-    const older = await held(calendar, 36);
-    // Older than any hold other tests leave in the shared database, in this order.
-    await sql`update slotline.slot_claims set expires_at = now() - interval '20 years' where id = ${oldest.id}`;
-    await sql`update slotline.slot_claims set expires_at = now() - interval '19 years' where id = ${older.id}`;
-    expect(await ledger.sweepExpiredClaims({ batchSize: 1, maxBatches: 1 })).toBe(1);
-    expect([(await ledger.getClaim(oldest.id))?.status, (await ledger.getClaim(older.id))?.status]).toEqual(["expired", "held"]);
-    expect(await ledger.sweepExpiredClaims({ batchSize: 1 })).toBeGreaterThanOrEqual(1);
-    expect((await ledger.getClaim(older.id))?.status).toBe("expired");
+    const idempotencyKey = key();
+    const startsAt = slotStart(3, 34);
+    const first = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey });
+    if (first.outcome !== "claimed") throw new Error("setup failed");
+    await sql`update slotline.slot_claims set expires_at = now() - interval '1 second' where id = ${first.claim.id}`;
+    const replay = await ledger.claimSlot({ calendarId: calendar.id, startsAt, endsAt: minutesAfter(startsAt, 30), idempotencyKey });
+    expect(replay.outcome).toBe("replayed");
+    expect(replay.outcome === "replayed" && [replay.claim.id, replay.claim.status]).toEqual([first.claim.id, "expired"]);
   });
 });
 

@@ -27,7 +27,7 @@ select is(
 
 select is_definer('slotline', 'claim_slot', 'claim_slot should run as its owner (security definer)');
 select is_definer('slotline', 'confirm_claim', 'confirm_claim should run as its owner (security definer)');
-select is_definer('slotline', 'sweep_expired_claims', 'sweep_expired_claims should run as its owner (security definer)');
+select is_definer('slotline', 'archive_claims', 'archive_claims should run as its owner (security definer)');
 
 select is_empty(
   $$ select p.proname from pg_proc p

@@ -4,7 +4,7 @@ select plan(9);
 set local role anon;
 select throws_ok($$ select * from slotline.slot_claims $$, '42501', 'permission denied for schema slotline',
   'anon should not be able to read claims');
-select throws_ok($$ select slotline.sweep_expired_claims() $$, '42501', 'permission denied for schema slotline',
+select throws_ok($$ select slotline.archive_claims() $$, '42501', 'permission denied for schema slotline',
   'anon should not be able to call the ledger API');
 reset role;
 
@@ -22,7 +22,7 @@ reset role;
 
 set local role service_role;
 select lives_ok($$ select count(*) from slotline.slot_claims $$, 'service_role should read claims');
-select lives_ok($$ select slotline.sweep_expired_claims() $$, 'service_role should call the ledger API');
+select lives_ok($$ select slotline.archive_claims() $$, 'service_role should call the ledger API');
 select is((select count(*)::integer from slotline.calendars where name = 'default'), 1,
   'service_role should see the calendars despite row level security');
 reset role;

@@ -79,20 +79,14 @@ select is(pg_temp.indexes_of(pg_temp.plan_of($$ execute calendar_rows('00000000-
 select ok(not pg_temp.scans_every_row_of(pg_temp.plan_of($$ execute calendar_history_rows('00000000-0000-0000-0000-0000000000a1') $$), 'claim_history'),
   'A calendar''s archived rows should be found through an index, not by reading the history');
 
--- Housekeeping walks its index in order and stops at the batch: the sweep and the archiver never sort
--- (with statistics that predate the expired holds, a bitmap scan of them all and a sort looked cheaper).
+-- Housekeeping walks its index in order and stops at the batch: the archiver never sorts (with
+-- statistics that predate the due claims, a bitmap scan of them all and a sort looked cheaper).
 select is(
   (select string_agg(p.oid::regprocedure::text, ', ' order by p.oid::regprocedure::text) from pg_proc p
-    where p.oid in ('slotline.sweep_expired_claims(integer)'::regprocedure, 'slotline.archive_claims(integer)'::regprocedure)
-      and p.proconfig @> array['enable_sort=off']),
-  'slotline.archive_claims(integer), slotline.sweep_expired_claims(integer)',
-  'The sweep and the archiver should run with enable_sort off');
+    where p.pronamespace = 'slotline'::regnamespace and p.proconfig @> array['enable_sort=off']),
+  'slotline.archive_claims(integer)',
+  'The archiver should run with enable_sort off');
 set local enable_sort = off;
-prepare sweep_batch as
-  select h.id from slotline.slot_claims h where h.status = 'held' and h.expires_at <= now()
-   order by h.expires_at limit 1000 for update skip locked;
-select is(pg_temp.indexes_of(pg_temp.plan_of($$ execute sweep_batch $$)), 'slot_claims_held_expiry_idx',
-  'A sweep batch should walk slot_claims_held_expiry_idx in expiry order, not collect and sort every expired hold');
 
 -- The archiver walks what is due per calendar, not the table.
 prepare inactive_due(uuid, timestamptz) as
@@ -107,6 +101,13 @@ prepare bookings_due(uuid, timestamptz) as
 select is(pg_temp.indexes_of(pg_temp.plan_of($$ execute inactive_due('00000000-0000-0000-0000-0000000000a1', now() - interval '7 days') $$)),
   'slot_claims_inactive_idx',
   'Archiving should find a calendar''s inactive claims that are due through slot_claims_inactive_idx');
+prepare lapsed_due(uuid, timestamptz) as
+  select c.id from slotline.slot_claims c
+   where c.calendar_id = $1 and c.status = 'held' and c.expires_at < $2
+   order by c.expires_at limit 1000;
+select is(pg_temp.indexes_of(pg_temp.plan_of($$ execute lapsed_due('00000000-0000-0000-0000-0000000000a1', now() - interval '7 days') $$)),
+  'slot_claims_held_idx',
+  'Archiving should find a calendar''s holds that lapsed long enough ago through slot_claims_held_idx');
 select is(pg_temp.indexes_of(pg_temp.plan_of($$ execute bookings_due('00000000-0000-0000-0000-0000000000a1', now() - interval '30 days') $$)),
   'slot_claims_calendar_idx',
   'Archiving should find a calendar''s past bookings that are due through slot_claims_calendar_idx');
