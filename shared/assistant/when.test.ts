@@ -97,8 +97,8 @@ describe("the new questions and the assumptions, as the caller hears them", () =
   });
 
   it("names the words it did not follow, quoting only what the caller said", () => {
-    expect(question(parseCallerTime("Friday after lunch", ny), ny).message).toBe(
-      'I didn\'t follow "after" in "Friday after lunch". Could you tell me the day and time again?',
+    expect(question(parseCallerTime("Friday after the gym", ny), ny).message).toBe(
+      'I didn\'t follow "after" in "Friday after the gym". Could you tell me the day and time again?',
     );
   });
 

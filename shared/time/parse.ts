@@ -128,6 +128,24 @@ const WEEKDAY_WORD = new RegExp(`^(${WD})$`);
 const MONTH_WORD = new RegExp(`^(${MONTH})$`);
 const WEEKDAY_ALONE = new RegExp(`^(?:on |this |this coming |coming )?(${WD})$`);
 const NEXT_WEEKDAY = new RegExp(`\\bnext (${WD})\\b`);
+/** "Monday next week", "Tuesday of next week", "next week on Thursday". */
+const WEEKDAY_NEXT_WEEK = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(?:(${WD}) (?:of |in )?next week|next week (?:on )?(${WD}))(?=\\s|$)`);
+/** "early next week", "later this week", "the end of the week", "the middle of next week". */
+const WEEK_PART = /(?:^|\s)(?:(?:in|at|towards?|for|around) )?(?:the )?(early|beginning of|start of|mid|middle of|late|later|end of)(?: in)? (this|next|the) week(?=\s|$)/;
+/** Days of the week (from Monday) and how many, for each part. */
+const WEEK_PARTS: Record<string, [number, number]> = {
+  early: [0, 3], "beginning of": [0, 3], "start of": [0, 3],
+  mid: [1, 3], "middle of": [1, 3],
+  late: [3, 4], later: [3, 4], "end of": [3, 4],
+};
+/** "early next month", "the end of the month", "mid February", "the beginning of March". */
+const MONTH_PART = new RegExp(`(?:^|\\s)(?:(?:in|at|towards?|for|around) )?(?:the )?(early|beginning of|start of|mid|middle of|late|end of)(?: in)? (?:(this|next|the) month|(${MONTH}))(?=\\s|$)`);
+/** First and last day of the month for each part (the last clipped to the month's length). */
+const MONTH_PARTS: Record<string, [number, number]> = {
+  early: [1, 10], "beginning of": [1, 10], "start of": [1, 10],
+  mid: [11, 20], "middle of": [11, 20],
+  late: [21, 31], "end of": [21, 31],
+};
 
 /**
  * Words that say nothing about when: left over after reading, they are let go. Any other word left
@@ -168,6 +186,15 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   // A zone named in the phrase is the clock the words are read on; the answer is in the caller's zone.
   const readZone = phrase.zone === "business" ? (context.calendar?.timeZone ?? context.callerZone) : (phrase.zone ?? context.callerZone);
   const reading: Reading = { ...context, readZone, said };
+  const bound = boundSaid(phrase.text);
+  if (bound) return boundedReading(bound, phrase, reading);
+  return plainReading(phrase, reading);
+}
+
+/** A phrase made plain, read: a point, a window or a question. */
+function plainReading(phrase: PlainPhrase, reading: Reading): CallerTime {
+  const { said } = reading;
+  const context = reading;
   const bare = /^(?:at |around |about )?(\d{1,2})$/.exec(phrase.text);
   if (bare) return bareNumber(Number(bare[1]), said);
 
@@ -196,7 +223,68 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   }
   const merged = mergeResults(results, found, reading, today);
   if ("kind" in merged) return quotable(merged);
-  return readingOf(merged, reading, today, readZone === context.callerZone ? callerNow : undefined);
+  return readingOf(merged, reading, today, reading.readZone === context.callerZone ? callerNow : undefined);
+}
+
+/** A clock as the bounds take it ("3pm", "11", "2:30", "noon"). */
+const BOUND_CLOCK = "\\d{1,2}(?::\\d\\d)?(?: ?[ap]m)?|noon|midnight";
+/** What comes before a bound and makes it something else: "2 hours after noon", "the Friday after 3". */
+const NOT_A_BOUND = "(?<!(?:hours?|minutes?|days?|weeks?|months?|monday|tuesday|wednesday|thursday|friday|saturday|sunday) )";
+const AFTER_CLOCK = new RegExp(`${NOT_A_BOUND}(?:^|\\s)(?:(?:any ?time|anything|sometime|something) )?(?:after|no earlier than|not before|from)(?: about| around)? (${BOUND_CLOCK})(?: on(?:wards?)?)?(?=\\s|$)`);
+const BEFORE_CLOCK = new RegExp(`${NOT_A_BOUND}(?:^|\\s)(?:(?:any ?time|anything|sometime|something) )?(?:before|by|until|till|til|no later than|not after)(?: about| around)? (${BOUND_CLOCK})(?=\\s|$)`);
+const CLOCK_THEN_AFTER = new RegExp(`(?:^|\\s)(?:at )?(${BOUND_CLOCK}) (?:or later|and later|or after|onwards?)(?=\\s|$)`);
+const CLOCK_THEN_BEFORE = new RegExp(`(?:^|\\s)(?:at )?(${BOUND_CLOCK}) (?:or earlier|or before|at the latest)(?=\\s|$)`);
+/** "by Friday", "by the 23rd", "by the end of the week": a day the booking must not be after. */
+const BY_DAY = /(?:^|\s)by (?!\d{1,2}(?::\d\d)?(?: ?[ap]m)?(?:\s|$)|noon|midnight|then\b)/;
+
+/** A time said as a bound: the side, and the phrase with the bound read as that clock ("after 3pm" → "at 3pm"). */
+type Bound = { side: "after" | "before"; pointText: string } | { side: "by-day"; dayText: string };
+
+/**
+ * "after 3pm tomorrow", "Friday before 11", "no later than 3", "2pm or later", "from 9 onwards",
+ * "by Friday": undefined when the phrase bounds nothing ("the day after tomorrow", "2 hours after noon").
+ */
+function boundSaid(text: string): Bound | undefined {
+  const rewrite = (match: RegExpExecArray) => `${text.slice(0, match.index)} at ${match[1]} ${text.slice(match.index + match[0].length)}`.replace(/\s+/g, " ").trim();
+  // "from 2 to 4" is a range, read as one; "from 9 onwards" is a bound.
+  const after = AFTER_CLOCK.exec(text);
+  if (after && !(/\bfrom\b/.test(after[0]) && !/\bon(?:wards?)?$/.test(after[0].trim()))) return { side: "after", pointText: rewrite(after) };
+  const later = CLOCK_THEN_AFTER.exec(text);
+  if (later) return { side: "after", pointText: rewrite(later) };
+  const before = BEFORE_CLOCK.exec(text);
+  if (before) return { side: "before", pointText: rewrite(before) };
+  const earlier = CLOCK_THEN_BEFORE.exec(text);
+  if (earlier) return { side: "before", pointText: rewrite(earlier) };
+  const by = BY_DAY.exec(text);
+  if (by) return { side: "by-day", dayText: `${text.slice(0, by.index)} ${text.slice(by.index + by[0].length)}`.replace(/\s+/g, " ").trim() };
+  return undefined;
+}
+
+/**
+ * A bound read as a window on the bound's day: "after 3pm tomorrow" is tomorrow from 3pm to midnight,
+ * "Friday before 11" Friday until 11am (from now, when that is later), "by Friday" now until Friday
+ * ends. The clock is read exactly as "at 3pm tomorrow" would be (am/pm from business hours, said
+ * back); a reading that is not one clock on one day is asked back.
+ */
+function boundedReading(bound: Bound, phrase: PlainPhrase, reading: Reading): CallerTime {
+  const zone = reading.readZone;
+  if (bound.side === "by-day") {
+    // "by Friday": until Friday ends; "by tomorrow at 3": until then.
+    const day = plainReading({ ...phrase, text: bound.dayText }, reading);
+    if (day.kind === "question") return day;
+    return windowBetween(reading.now, day.kind === "window" ? day.end.toInstant() : day.at.toInstant(), day.assumptions, reading);
+  }
+  const point = plainReading({ ...phrase, text: bound.pointText }, reading);
+  if (point.kind === "question") return point;
+  if (point.kind === "window") return quotable({ kind: "question", reason: "unclear-words", said: reading.said, unclear: bound.side });
+  // The bound's day, or the part of it that was said ("tomorrow afternoon after 2" ends at 5pm).
+  const day = point.at.withTimeZone(zone).toPlainDate();
+  const part = Object.entries(PARTS_OF_DAY).find(([name]) => bound.pointText.split(" ").includes(name))?.[1];
+  const from = zoned(day, part?.from ?? 0, 0, zone).instant;
+  const to = zoned(day, part?.to ?? 24, 0, zone).instant;
+  return bound.side === "after"
+    ? windowBetween(point.at.toInstant(), to, point.assumptions, reading)
+    : windowBetween(from, point.at.toInstant(), point.assumptions, reading);
 }
 
 /**
@@ -276,6 +364,34 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   if (afterNext) {
     const date = weekdayDate(afterNext[1]!, today, true).add({ days: 7 });
     return { kind: "date", date, rest: cut(afterNext), assumption: { kind: "day", date, words: afterNext[0].trim() } };
+  }
+  const weekdayNextWeek = WEEKDAY_NEXT_WEEK.exec(text);
+  if (weekdayNextWeek) {
+    const weekday = weekdayNumber(weekdayNextWeek[1] ?? weekdayNextWeek[2]!);
+    const date = today.subtract({ days: today.dayOfWeek - 1 }).add({ days: 7 + weekday - 1 });
+    return { kind: "date", date, rest: cut(weekdayNextWeek), assumption: { kind: "day", date, words: weekdayNextWeek[0].trim() } };
+  }
+  const weekPart = WEEK_PART.exec(text);
+  if (weekPart) {
+    const monday = today.subtract({ days: today.dayOfWeek - 1 }).add({ days: weekPart[2] === "next" ? 7 : 0 });
+    const part = weekPart[1]!;
+    // "later this week": from tomorrow; the other parts are fixed days of the week.
+    const [first, days] = part === "later" && weekPart[2] !== "next" ? [today.dayOfWeek, 7 - today.dayOfWeek] : WEEK_PARTS[part]!;
+    if (days <= 0) return { kind: "question", reason: "in-the-past" };
+    return { kind: "date", date: monday.add({ days: first }), days, rest: cut(weekPart) };
+  }
+  const monthPart = MONTH_PART.exec(text);
+  if (monthPart) {
+    const [, part, which, name] = monthPart;
+    let first = today.with({ day: 1 });
+    if (which === "next") first = first.add({ months: 1 });
+    else if (name !== undefined) {
+      const month = MONTH_NAMES.findIndex((m) => m.startsWith(name.slice(0, 3))) + 1;
+      first = Temporal.PlainDate.from({ year: month < today.month ? today.year + 1 : today.year, month, day: 1 });
+    }
+    const [from, to] = MONTH_PARTS[part!]!;
+    const date = first.with({ day: from });
+    return { kind: "date", date, days: Math.min(to, first.daysInMonth) - from + 1, rest: cut(monthPart) };
   }
   const week = /(?:^|\s)(?:(?:for |during )?(this|next|the following) week)(?=\s|$)/.exec(text);
   if (week && !/week after next/.test(text)) {
@@ -609,12 +725,17 @@ function steadyOffsetMs(zone: string, epochMs: number): number | undefined {
 }
 
 function window(from: WallReading, to: WallReading, merged: Merged, reading: Reading): CallerTime {
-  const start = from.instant.toZonedDateTimeISO(reading.callerZone);
-  const end = to.instant.toZonedDateTimeISO(reading.callerZone);
+  return windowBetween(from.instant, to.instant, merged.assumptions, reading, merged.text);
+}
+
+/** [start, end) in the caller's zone, from now on; a question when it is empty or already over. */
+function windowBetween(from: Temporal.Instant, to: Temporal.Instant, assumptions: Assumption[], reading: Reading, text = reading.said): CallerTime {
+  const start = from.toZonedDateTimeISO(reading.callerZone);
+  const end = to.toZonedDateTimeISO(reading.callerZone);
   if (Temporal.ZonedDateTime.compare(end, start) <= 0) return { kind: "question", reason: "impossible-time", said: reading.said };
   if (Temporal.Instant.compare(end.toInstant(), reading.now) <= 0) return { kind: "question", reason: "in-the-past" };
   const clipped = Temporal.Instant.compare(start.toInstant(), reading.now) < 0 ? reading.now.toZonedDateTimeISO(reading.callerZone) : start;
-  return { kind: "window", start: clipped, end, assumptions: merged.assumptions, text: merged.text };
+  return { kind: "window", start: clipped, end, assumptions, text };
 }
 
 function bareNumber(n: number, said: string): CallerTime {

@@ -110,7 +110,11 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(tues?|weds?|thu|thur|thurs|fri)\b/g, (word) => ({ tue: "tuesday", tues: "tuesday", wed: "wednesday", weds: "wednesday", thu: "thursday", thur: "thursday", thurs: "thursday", fri: "friday" })[word] ?? word);
   text = text.replace(/\b(\d{1,2}) oh (\d)\b/g, "$1:0$2");
   text = text.replace(/\b(\d{1,2}) hundred(?: hours)?\b/g, "$1:00");
+  // Military time: "1500 hours", "at 0930" (never a bare four-digit number: that may be a year).
+  text = text.replace(/\b([01]?\d|2[0-3])([0-5]\d) ?(?:hours|hrs)\b/g, "$1:$2").replace(/\bat ([01]\d|2[0-3])([0-5]\d)\b(?!:)/g, "at $1:$2");
   text = text.replace(/\bhalf (?:past|after) (\d{1,2})\b/g, "$1:30");
+  // "half 3" is British for 3:30 ("half an hour", "half 3 days" are not clocks).
+  text = text.replace(/\bhalf (\d{1,2})\b(?![:\d]| ?(?:hours?|days?|weeks?|months?|minutes?))/g, "$1:30");
   text = text.replace(/\b(?:a )?quarter (?:past|after) (\d{1,2})\b/g, "$1:15");
   text = text.replace(/\b(?:a )?quarter (?:to|of|till|til|before) (\d{1,2})\b/g, (_m, hour: string) => `${previousHour(Number(hour))}:45`);
   text = text.replace(/\b(\d{1,2}) (?:minutes )?(?:past|after) (\d{1,2})\b(?!:)/g, (whole, minutes: string, hour: string) =>
@@ -129,6 +133,40 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(\d{1,2}(?::\d\d)?)([ap])\b/g, "$1$2m");
   text = text.replace(/\b(\d{1,2}(?::\d\d)?) ?(?:in the morning|a m|am)\b/g, "$1am");
   text = text.replace(/\b(\d{1,2}(?::\d\d)?) ?(?:in the afternoon|in the evening|at night|p m|pm)\b/g, "$1pm");
+  return dayPartWords(text);
+}
+
+/** Early, mid and late parts of the day, as the hours they cover. */
+const DAY_PART_HOURS: Record<string, string> = {
+  "early morning": "from 6am to 9am",
+  "mid morning": "from 9am to 11am",
+  "late morning": "from 10am to 12pm",
+  "early afternoon": "from 12pm to 3pm",
+  "mid afternoon": "from 2pm to 4pm",
+  "late afternoon": "from 3pm to 5pm",
+  "early evening": "from 5pm to 7pm",
+  "late evening": "from 7pm to 9pm",
+};
+const DAY_WORD = "today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the \\d{1,2}th";
+
+/**
+ * Parts of the day said with more care than "morning": "late morning", "early Friday afternoon",
+ * "after lunch", "lunchtime", "after work", "first thing Monday", as hours ("from 10am to 12pm"), a bound
+ * on a clock ("after 1pm", read by parse.ts) or a plain part of the day ("Monday morning").
+ */
+function dayPartWords(input: string): string {
+  let text = input;
+  // "early Friday morning", "late tomorrow afternoon": the day moves out of the way.
+  text = text.replace(new RegExp(`\\b(early|mid|late) (${DAY_WORD}) (morning|afternoon|evening)\\b`, "g"), (_m, how: string, day: string, part: string) => `${day} ${DAY_PART_HOURS[`${how} ${part}`]}`);
+  text = text.replace(/\b(?:in the )?(early|mid|late) (morning|afternoon|evening)\b/g, (_m, how: string, part: string) => DAY_PART_HOURS[`${how} ${part}`]!);
+  text = text.replace(/\bafter (?:lunch|lunchtime)\b/g, "after 1pm").replace(/\bbefore (?:lunch|lunchtime)\b/g, "before noon");
+  text = text.replace(/\b(?:(?:at|over|around|during) )?lunch ?time\b|\b(?:at|over|around|during) lunch\b/g, "from 12pm to 1pm");
+  text = text.replace(/\bafter work\b/g, "after 5pm").replace(/\bbefore work\b/g, "before 9am").replace(/\bafter school\b/g, "after 3pm");
+  // "first thing Monday", "Monday first thing in the morning": the morning, whose first slots come first.
+  text = text.replace(new RegExp(`\\bfirst thing(?: in the morning)?(?: on)? (${DAY_WORD})\\b|\\b(${DAY_WORD}) first thing(?: in the morning)?\\b`, "g"), (_m, after: string | undefined, before: string | undefined) => `${after ?? before} morning`);
+  text = text.replace(/\bfirst thing(?: in the morning)?\b/g, "in the morning");
+  // "later today", "later this afternoon": what is left of it (a window never starts before now).
+  text = text.replace(/\blater (today|tonight|this (?:morning|afternoon|evening))\b/g, "$1");
   return text;
 }
 

@@ -116,6 +116,27 @@ describe("check_availability: the caller's zone and what was assumed", () => {
     expect(answer.ok).toBe(true);
     expect(answer.say).toMatch(/^I'm assuming 2pm\. /);
   });
+
+  it("offers only times inside a bound the caller said ('after 3pm', 'before 11')", async () => {
+    const { rig, calendar } = await setUp();
+    const day = slotStart(3).toString().slice(0, 10);
+    const after = await callTool(rig, "check_availability", { when: `anytime after 3pm on ${day}`, calendar: calendar.name, caller_time_zone: "UTC" });
+    expect(after.ok).toBe(true);
+    expect(after.data.total_found).toBe(18);
+    for (const slot of after.data.slots) expect(slot.start >= `${day}T15:00:00` && slot.start < `${day}T24`).toBe(true);
+    const before = await callTool(rig, "check_availability", { when: `${day} before 11am`, calendar: calendar.name, caller_time_zone: "UTC" });
+    expect(before.ok).toBe(true);
+    expect(before.data.total_found).toBe(22);
+    for (const slot of before.data.slots) expect(slot.start < `${day}T11:00:00` && slot.start >= `${day}T00:00:00`).toBe(true);
+  });
+
+  it("asks for one time when a booking is asked for with a bound", async () => {
+    const { rig, calendar } = await setUp();
+    const day = slotStart(3).toString().slice(0, 10);
+    const answer = await callTool(rig, "book_appointment", { start: `${day} after 3pm`, name: "Ann Lee", calendar: calendar.name, caller_time_zone: "UTC" });
+    expect(answer.ok).toBe(false);
+    expect(await claimsOf(calendar.id)).toHaveLength(0);
+  });
 });
 
 describe("book_appointment", () => {
