@@ -96,6 +96,15 @@ describe("the new questions and the assumptions, as the caller hears them", () =
     );
   });
 
+  it("asks which day when a time is said over several days", () => {
+    expect(question(parseCallerTime("next week at 3pm", ny), ny).message).toBe(
+      "Which day would you like at 3pm? Anything from Monday, January 26th to Sunday, February 1st.",
+    );
+    expect(question(parseCallerTime("any morning this week", ny), ny).message).toBe(
+      "Which day would you like in the morning? Anything from today to Sunday, January 25th.",
+    );
+  });
+
   it("names the words it did not follow, quoting only what the caller said", () => {
     expect(question(parseCallerTime("Friday after the gym", ny), ny).message).toBe(
       'I didn\'t follow "after" in "Friday after the gym". Could you tell me the day and time again?',

@@ -300,6 +300,11 @@ export function timeQuestion(question: TimeQuestion, clock: CallerClock): string
       const said = spokenTime(question.wall);
       return `${capitalise(said)} happens twice ${dayPhrase(question.wall.toPlainDate(), clock)}, because the clocks go back an hour that night. Do you mean the first ${said}, or the second one an hour later?`;
     }
+    case "which-day": {
+      const today = clock.now.toZonedDateTimeISO(clock.callerZone).toPlainDate();
+      const when = question.clock ? ` at ${spokenTime(question.clock)}` : question.partOfDay ? ` in the ${question.partOfDay === "tonight" ? "evening" : question.partOfDay}` : "";
+      return `Which day would you like${when}? Anything from ${spokenDate(question.first, today)} to ${spokenDate(question.last, today)}.`;
+    }
     case "in-the-past":
       return question.at === undefined
         ? QUESTIONS.timePassed

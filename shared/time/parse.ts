@@ -62,7 +62,12 @@ export type TimeQuestion =
   | { reason: "skipped-by-dst"; wall: Temporal.PlainDateTime; later: Temporal.PlainDateTime }
   | { reason: "repeated-by-dst"; wall: Temporal.PlainDateTime }
   /** The time (a point, when `at` is given) or the whole window is over. */
-  | { reason: "in-the-past"; at?: Temporal.Instant };
+  | { reason: "in-the-past"; at?: Temporal.Instant }
+  /**
+   * A clock or a part of the day said over several days ("next week at 3pm", "any morning this week"):
+   * which day? `first` and `last` are the days said (inclusive), `clock` the time when one was said.
+   */
+  | { reason: "which-day"; first: Temporal.PlainDate; last: Temporal.PlainDate; clock?: { hour: number; minute: number }; partOfDay?: string };
 
 export type QuestionReason = TimeQuestion["reason"];
 
@@ -602,6 +607,22 @@ function readingOf(merged: Merged, reading: Reading, today: Temporal.PlainDate, 
   const nowLocal = nowInZone ?? reading.now.toZonedDateTimeISO(zone);
   const date = merged.date ?? today;
   const dateSaid = merged.date !== undefined;
+
+  // A clock or a part of the day over several days ("next week at 3pm", "any morning next week") is
+  // not the first of those days: which one is meant?
+  if ((merged.days ?? 1) > 1 && (merged.time !== undefined || merged.end !== undefined || merged.partOfDay !== undefined)) {
+    const first = Temporal.PlainDate.compare(date, today) < 0 ? today : date;
+    const last = date.add({ days: merged.days! - 1 });
+    if (Temporal.PlainDate.compare(last, today) < 0) return { kind: "question", reason: "in-the-past" };
+    return {
+      kind: "question",
+      reason: "which-day",
+      first,
+      last,
+      ...(merged.time ? { clock: { hour: merged.time.hour, minute: merged.time.minute } } : {}),
+      ...(merged.partOfDay ? { partOfDay: merged.partOfDay } : {}),
+    };
+  }
 
   if (merged.end) {
     const startHour = merged.time?.hour ?? 0;

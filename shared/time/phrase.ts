@@ -44,6 +44,7 @@ export function plainPhrase(said: string): PlainPhrase {
   let text = said
     .toLowerCase()
     .replace(/[’‘`]/g, "'")
+    .replace(/@/g, " at ")
     .replace(/\ba\.\s?m\b\.?/g, "am")
     .replace(/\bp\.\s?m\b\.?/g, "pm");
   const { text: corrected, corrected: didCorrect, before } = lastCorrection(text);
@@ -165,6 +166,10 @@ function dayPartWords(input: string): string {
   // "first thing Monday", "Monday first thing in the morning": the morning, whose first slots come first.
   text = text.replace(new RegExp(`\\bfirst thing(?: in the morning)?(?: on)? (${DAY_WORD})\\b|\\b(${DAY_WORD}) first thing(?: in the morning)?\\b`, "g"), (_m, after: string | undefined, before: string | undefined) => `${after ?? before} morning`);
   text = text.replace(/\bfirst thing(?: in the morning)?\b/g, "in the morning");
+  // "the earliest you have Friday", "first available tomorrow": that day's morning, whose first slots are
+  // offered first (or, with nothing free then, the next ones after it).
+  text = text.replace(new RegExp(`\\b(?:the )?(?:earliest|first available|first opening|soonest)(?: (?:time|slot|appointment|opening|availability|one))?(?: (?:you have|you've got|you got|there is|available))?(?: on| for)? (${DAY_WORD})\\b`, "g"), "$1 morning");
+  text = text.replace(new RegExp(`\\b(${DAY_WORD}) (?:at the )?(?:earliest|first available)\\b`, "g"), "$1 morning");
   // "later today", "later this afternoon": what is left of it (a window never starts before now).
   text = text.replace(/\blater (today|tonight|this (?:morning|afternoon|evening))\b/g, "$1");
   return text;
