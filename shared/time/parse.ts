@@ -12,7 +12,7 @@
 import { Temporal } from "@js-temporal/polyfill";
 import * as chrono from "chrono-node";
 import { HOLIDAY_NAMES, holidayDate } from "./holidays.ts";
-import { isWithinBusinessHours, minutesOfDay, spokenBusinessHours, WEEKDAYS, type OpeningHoursIn } from "./opening-hours.ts";
+import { isWithinBusinessHours, minutesOfDay, openingMinutesOn, spokenBusinessHours, WEEKDAYS, type OpeningHoursIn } from "./opening-hours.ts";
 import { plainPhrase, type PlainPhrase } from "./phrase.ts";
 import { wallClock } from "./wall.ts";
 import { zoneSpeech } from "./zones.ts";
@@ -167,7 +167,7 @@ const FILLER = new Set(
     "go going try how what what's whats when any with one for up in-person call me myself somewhere " +
     "was were been thinking thought wondering hoping hope how's hows chance there's theres i've ive got suit suits " +
     "suitable convenient doable meeting consultation session checkup check-up cleaning haircut fit squeeze that'd thatd " +
-    "hey hi hello oh alright right perfect lovely"
+    "hey hi hello oh alright right perfect lovely move moving change changing switch reschedule rescheduling shift instead"
   ).split(" "),
 );
 
@@ -191,6 +191,7 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   // A zone named in the phrase is the clock the words are read on; the answer is in the caller's zone.
   const readZone = phrase.zone === "business" ? (context.calendar?.timeZone ?? context.callerZone) : (phrase.zone ?? context.callerZone);
   const reading: Reading = { ...context, readZone, said };
+  if (/(?:^|\s)(?:by)?endofday(?=\s|$)/.test(phrase.text)) return endOfDay(phrase, reading);
   const bound = boundSaid(phrase.text);
   if (bound) return boundedReading(bound, phrase, reading);
   return plainReading(phrase, reading);
@@ -229,6 +230,27 @@ function plainReading(phrase: PlainPhrase, reading: Reading): CallerTime {
   const merged = mergeResults(results, found, reading, today);
   if ("kind" in merged) return quotable(merged);
   return readingOf(merged, reading, today, reading.readZone === context.callerZone ? callerNow : undefined);
+}
+
+/** Hours before the close that "the end of the day" covers. */
+const END_OF_DAY_HOURS = 2;
+
+/**
+ * "End of day Friday", "close of business", "EOD": the last two hours before the business closes that
+ * day (the last opening interval's close, in its zone; 5pm where no hours are known); "by end of day"
+ * is from now until the close.
+ */
+function endOfDay(phrase: PlainPhrase, reading: Reading): CallerTime {
+  const by = /(?:^|\s)byendofday(?=\s|$)/.test(phrase.text);
+  const dayText = phrase.text.replace(/(?:^|\s)(?:by)?endofday(?=\s|$)/g, " ").replace(/\s+/g, " ").trim();
+  const day = plainReading({ ...phrase, text: dayText === "" ? "today" : dayText }, reading);
+  if (day.kind === "question") return day;
+  if (day.kind === "point") return quotable({ kind: "question", reason: "unclear-words", said: reading.said, unclear: reading.said });
+  const date = day.end.subtract({ nanoseconds: 1 }).withTimeZone(reading.readZone).toPlainDate();
+  const calendar = reading.calendar;
+  const close = calendar === undefined ? undefined : openingMinutesOn(calendar, date).at(-1)?.close;
+  const to = calendar === undefined || close === undefined ? zoned(date, 17, 0, reading.readZone).instant : zoned(date, Math.floor(close / 60), close % 60, calendar.timeZone).instant;
+  return windowBetween(by ? reading.now : to.subtract({ hours: END_OF_DAY_HOURS }), to, day.assumptions, reading);
 }
 
 /** A clock as the bounds take it ("3pm", "11", "2:30", "noon"). */

@@ -104,7 +104,7 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(?:at )?(?:around|about|like|roughly|approximately|say) (\d{1,2}(?::\d\d)?(?: ?[ap]m)?)(?!\S)/g, "at $1");
   text = text.replace(/(^|\s)(?!the )(\S+ )?day after tomorrow\b/g, (whole, lead: string, before: string | undefined) => (before === "the " ? whole : `${lead}${before ?? ""}the day after tomorrow`));
   text = text.replace(/\bbetween (\S+) and (\S+)/g, "from $1 to $2");
-  text = text.replace(/\b(\d{1,2}(?::\d\d)?(?: ?[ap]m)?) ?-?ish\b|\b(noon)ish\b/g, (_m, clock: string | undefined, noon: string | undefined) => `around ${clock ?? noon}`);
+  text = text.replace(/\b(\d{1,2}(?::\d\d)?(?: ?[ap]m)?) ?-?ish\b|\b(noon) ?ish\b/g, (_m, clock: string | undefined, noon: string | undefined) => `around ${clock ?? noon}`);
   text = text.replace(/(?<!\d(?: in| in the| the)? )\b(?:in )?(?:the )?(morning|afternoon|evening|night) (?:on|of) (the \d{1,2}th|\w+day|tomorrow)\b/g, "$2 $1");
   text = text.replace(/\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}th) (\d{1,2}(?::\d\d)?)(?![\d:]| ?[ap]m|th| (?:o'?clock|in the|at night|a m|p m))/g, "$1 at $2");
   text = text.replace(/^(?:at )?(\d{1,2}(?::\d\d)?) (today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|on)\b/g, "at $1 $2");
@@ -170,6 +170,9 @@ function dayPartWords(input: string): string {
   // offered first (or, with nothing free then, the next ones after it).
   text = text.replace(new RegExp(`\\b(?:the )?(?:earliest|first available|first opening|soonest)(?: (?:time|slot|appointment|opening|availability|one))?(?: (?:you have|you've got|you got|there is|available))?(?: on| for)? (${DAY_WORD})\\b`, "g"), "$1 morning");
   text = text.replace(new RegExp(`\\b(${DAY_WORD}) (?:at the )?(?:earliest|first available)\\b`, "g"), "$1 morning");
+  // "end of day Friday", "close of business", "EOD": a marker parse.ts places at the business's close
+  // ("by end of day": any time until then).
+  text = text.replace(/\b(?:(by|before|until|till) |(?:at|around|towards?) )?(?:the )?(?:end of (?:the )?(?:business |work |working )?day|close of business|eod|cob)\b/g, (_m, by: string | undefined) => (by ? " byendofday " : " endofday "));
   // "later today", "later this afternoon": what is left of it (a window never starts before now).
   text = text.replace(/\blater (today|tonight|this (?:morning|afternoon|evening))\b/g, "$1");
   return text;
