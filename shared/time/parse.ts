@@ -133,6 +133,8 @@ const WEEKDAY_WORD = new RegExp(`^(${WD})$`);
 const MONTH_WORD = new RegExp(`^(${MONTH})$`);
 const WEEKDAY_ALONE = new RegExp(`^(?:on |this |this coming |coming )?(${WD})$`);
 const NEXT_WEEKDAY = new RegExp(`\\bnext (${WD})\\b`);
+/** "the first Monday of February", "the 2nd Tuesday of next month", "the last Friday of the month". */
+const NTH_WEEKDAY = new RegExp(`(?:^|\\s)(?:on )?(?:the )?([1-5]th|first|second|last) (${WD}) (?:of|in) (?:(this|next|the) month|(${MONTH}))(?=\\s|$)`);
 /** "Monday next week", "Tuesday of next week", "next week on Thursday". */
 const WEEKDAY_NEXT_WEEK = new RegExp(`(?:^|\\s)(?:on )?(?:the )?(?:(${WD}) (?:of |in )?next week|next week (?:on )?(${WD}))(?=\\s|$)`);
 /** "early next week", "later this week", "the end of the week", "the middle of next week". */
@@ -387,6 +389,35 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
     return { kind: "date", date, rest: cut(from), assumption: { kind: "day", date, words: from[0].trim() } };
   }
 
+  const nth = NTH_WEEKDAY.exec(text);
+  if (nth) {
+    const [, count, weekday, which, name] = nth;
+    let first = today.with({ day: 1 });
+    if (which === "next") first = first.add({ months: 1 });
+    else if (name !== undefined) {
+      const month = MONTH_NAMES.findIndex((m) => m.startsWith(name.slice(0, 3))) + 1;
+      first = Temporal.PlainDate.from({ year: month < today.month ? today.year + 1 : today.year, month, day: 1 });
+    }
+    const wanted = weekdayNumber(weekday!);
+    let date: Temporal.PlainDate;
+    if (count === "last") {
+      const last = first.with({ day: first.daysInMonth });
+      date = last.subtract({ days: (last.dayOfWeek - wanted + 7) % 7 });
+    } else {
+      const n = count === "first" ? 1 : count === "second" ? 2 : Number.parseInt(count!, 10);
+      date = first.add({ days: (wanted - first.dayOfWeek + 7) % 7 + 7 * (n - 1) });
+      if (date.month !== first.month) return { kind: "question", reason: "unclear-words", said: text, unclear: nth[0].trim() };
+    }
+    return { kind: "date", date, rest: cut(nth) };
+  }
+  const weekOf = /(?:^|\s)(?:for |during )?(?:the )?week (?:of|beginning|starting|commencing) (.+)$/.exec(text);
+  if (weekOf) {
+    const inner = dateSaid(weekOf[1]!, today);
+    if (inner?.kind === "date" && inner.days === undefined && inner.rest === "") {
+      const monday = inner.date.subtract({ days: inner.date.dayOfWeek - 1 });
+      return { kind: "date", date: monday, days: 7, rest: text.slice(0, weekOf.index).trim() };
+    }
+  }
   const afterNext = AFTER_NEXT.exec(text);
   if (afterNext) {
     const date = weekdayDate(afterNext[1]!, today, true).add({ days: 7 });
@@ -429,6 +460,12 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   if (weekAfterNext) {
     const monday = today.subtract({ days: today.dayOfWeek - 1 }).add({ days: 14 });
     return { kind: "date", date: monday, days: 7, rest: cut(weekAfterNext) };
+  }
+  const weekendAfterNext = /(?:^|\s)(?:the )?weekend after next(?=\s|$)/.exec(text);
+  if (weekendAfterNext) {
+    const saturday = today.dayOfWeek >= 6 ? today.subtract({ days: today.dayOfWeek - 6 }) : today.add({ days: 6 - today.dayOfWeek });
+    const date = saturday.add({ days: 14 });
+    return { kind: "date", date, days: 2, rest: cut(weekendAfterNext), assumption: { kind: "day", date, words: "the weekend after next" } };
   }
   const weekend = /(?:^|\s)(?:(this|next|the|over the|on the) )?weekend(?=\s|$)/.exec(text);
   if (weekend) {

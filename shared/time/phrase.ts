@@ -98,6 +98,10 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(\d{1,2})(?:st|nd|rd|th)\b/g, "$1th");
   text = text.replace(/\b(\d{1,2})\s?ish\b/g, "around $1");
   text = text.replace(/\b(days?|weeks?|months?)'?(?:s)?'? time\b/g, "$1");
+  // British: "a week today", "Monday week" (a week from Monday), "in a fortnight".
+  text = text.replace(/\ba week (today|tomorrow|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b/g, (_m, day: string) => `a week from ${day.replace(/^on /, "")}`);
+  text = text.replace(/\b((?:next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)) week\b/g, "a week from $1");
+  text = text.replace(/\b(?:in )?a fortnight(?! from)\b/g, "in 2 weeks");
   text = text.replace(/\b(?:an|a|1) hour and a half\b/g, "90 minutes").replace(/\b(\d{1,2}) and a half hours\b/g, (_m, hours: string) => `${Number(hours) * 60 + 30} minutes`);
   text = text.replace(/\b12 noon\b|\bmidday\b/g, "noon").replace(/\b12 midnight\b/g, "midnight");
   text = text.replace(/\b(at )?(\d{1,2}) (?:o'?clock|o clock)\b/g, "at $2");
