@@ -98,6 +98,8 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(\d{1,2})(?:st|nd|rd|th)\b/g, "$1th");
   text = text.replace(/\b(\d{1,2})\s?ish\b/g, "around $1");
   text = text.replace(/\b(days?|weeks?|months?)'?(?:s)?'? time\b/g, "$1");
+  // "stop by", "come by", "drop in": a visit, not a bound.
+  text = text.replace(/\b(?:stop|come|drop|swing|pop|stopping|coming|dropping|swinging|popping) (?:by|in|over)\b/g, " ");
   // British: "a week today", "Monday week" (a week from Monday), "in a fortnight".
   text = text.replace(/\ba week (today|tomorrow|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b/g, (_m, day: string) => `a week from ${day.replace(/^on /, "")}`);
   text = text.replace(/\b((?:next |this )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)) week\b/g, "a week from $1");

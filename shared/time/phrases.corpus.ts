@@ -452,6 +452,7 @@ const CATEGORIES: Record<string, Row[]> = {
     ["Monday, actually Tuesday at 10", ask("in-the-past")],
     ["actually make it Thursday at 11", "2026-01-22T11:00"],
     ["move it to next Tuesday at 10", "2026-01-27T10:00"],
+    ["could I stop by Friday at 3", "2026-01-23T15:00"],
     ["can we change it to Thursday at 2", "2026-01-22T14:00"],
     ["sorry, I meant Friday morning", ["2026-01-23T06:00", "2026-01-23T12:00"]],
     ["not Monday, Tuesday at 4", "2026-01-20T16:00"],
