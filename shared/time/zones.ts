@@ -44,6 +44,11 @@ const NAMED_ZONES: readonly NamedZone[] = [
       "est", "edt", "et", "eastern", "eastern standard", "eastern daylight", "east coast",
       "new york", "nyc", "boston", "miami", "atlanta", "philadelphia", "washington dc", "dc",
       "new jersey", "massachusetts", "pennsylvania", "virginia", "north carolina", "ohio", "georgia",
+      // States almost wholly on Eastern time (Florida's panhandle and a few Indiana and Kentucky
+      // counties are Central: a caller there says "Central").
+      "florida", "indiana", "kentucky", "michigan", "maryland", "connecticut", "rhode island", "vermont",
+      "new hampshire", "maine", "delaware", "west virginia", "south carolina", "orlando", "tampa", "charlotte",
+      "pittsburgh", "baltimore", "cleveland", "columbus", "cincinnati", "louisville", "raleigh", "jacksonville",
     ],
   },
   {
@@ -53,6 +58,8 @@ const NAMED_ZONES: readonly NamedZone[] = [
       "cst", "cdt", "ct", "central", "central standard", "central daylight",
       "chicago", "dallas", "houston", "austin", "san antonio", "minneapolis", "new orleans", "st louis",
       "nashville", "kansas city", "texas", "illinois", "minnesota", "louisiana", "wisconsin",
+      "oklahoma", "arkansas", "iowa", "missouri", "kansas", "nebraska", "alabama", "mississippi", "memphis",
+      "oklahoma city", "tulsa", "milwaukee", "omaha", "birmingham", "winnipeg", "manitoba",
     ],
   },
   {
@@ -61,6 +68,7 @@ const NAMED_ZONES: readonly NamedZone[] = [
     aliases: [
       "mst", "mdt", "mt", "mountain", "mountain standard", "mountain daylight",
       "denver", "salt lake city", "albuquerque", "boise", "colorado", "utah", "new mexico", "montana", "wyoming",
+      "idaho", "el paso", "calgary", "edmonton", "alberta",
     ],
   },
   {
@@ -74,7 +82,7 @@ const NAMED_ZONES: readonly NamedZone[] = [
     aliases: [
       "pst", "pdt", "pt", "pacific", "pacific standard", "pacific daylight", "west coast",
       "los angeles", "la", "san francisco", "san diego", "san jose", "seattle", "las vegas", "sacramento",
-      "california", "washington state", "oregon", "nevada",
+      "california", "washington state", "oregon", "nevada", "british columbia",
     ],
   },
   {
@@ -86,6 +94,53 @@ const NAMED_ZONES: readonly NamedZone[] = [
     zone: "Pacific/Honolulu",
     speech: { name: "Hawaii time", where: "in Hawaii" },
     aliases: ["hst", "hast", "hawaii", "hawaiian", "hawaii aleutian", "honolulu"],
+  },
+  // Beyond the US: the zones a caller is most likely to name by country or abbreviation (cities the
+  // IANA database is named after, "London", "Tokyo", are found by name below).
+  {
+    zone: "America/Halifax",
+    speech: { name: "Atlantic time", where: "Atlantic time" },
+    aliases: ["atlantic", "ast", "adt", "atlantic standard", "atlantic daylight", "nova scotia", "new brunswick"],
+  },
+  {
+    zone: "America/Toronto",
+    speech: { name: "Toronto time", where: "in Toronto" },
+    aliases: ["toronto", "ontario", "ottawa", "montreal", "quebec"],
+  },
+  {
+    zone: "Europe/London",
+    speech: { name: "UK time", where: "in the UK" },
+    aliases: ["uk", "the uk", "united kingdom", "the united kingdom", "britain", "great britain", "england", "scotland", "wales", "bst", "british summer", "british", "london"],
+  },
+  {
+    zone: "Europe/Paris",
+    speech: { name: "Central European time", where: "Central European time" },
+    aliases: ["cet", "cest", "central european", "central europe"],
+  },
+  {
+    zone: "Asia/Kolkata",
+    speech: { name: "India time", where: "in India" },
+    aliases: ["india", "ist", "indian", "indian standard", "mumbai", "delhi", "new delhi", "bangalore", "bengaluru", "chennai", "hyderabad"],
+  },
+  {
+    zone: "Asia/Shanghai",
+    speech: { name: "China time", where: "in China" },
+    aliases: ["china", "beijing", "shanghai"],
+  },
+  {
+    zone: "Australia/Sydney",
+    speech: { name: "Sydney time", where: "in Sydney" },
+    aliases: ["aest", "aedt", "australian eastern", "sydney", "melbourne", "canberra"],
+  },
+  {
+    zone: "America/Sao_Paulo",
+    speech: { name: "Brazil time", where: "in Brazil" },
+    aliases: ["brazil", "brasilia", "sao paulo", "rio", "rio de janeiro"],
+  },
+  {
+    zone: "America/Mexico_City",
+    speech: { name: "Mexico City time", where: "in Mexico City" },
+    aliases: ["mexico", "mexico city", "guadalajara", "monterrey"],
   },
   {
     zone: "UTC",
@@ -210,7 +265,7 @@ export interface ZoneInPhrase {
 }
 
 /** Aliases too short or too common to be a zone unless "time" follows or a clock time comes just before. */
-const SHORT_ALIASES = new Set(["la", "dc", "az", "et", "ct", "mt", "pt", "z", "utc", "gmt", "ohio", "georgia", "virginia"]);
+const SHORT_ALIASES = new Set(["la", "dc", "az", "et", "ct", "mt", "pt", "z", "utc", "gmt", "ohio", "georgia", "virginia", "uk", "ist", "ast", "atlantic", "indian", "british", "rio", "maine", "kansas", "indiana", "charlotte", "columbus", "birmingham", "jacksonville", "wales"]);
 /** Aliases that name a clock, not a place: they stand alone ("4pm Central"). */
 const REGION_ALIASES = new Set([
   "est", "edt", "et", "eastern", "eastern standard", "eastern daylight", "east coast",
