@@ -392,12 +392,7 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   const nth = NTH_WEEKDAY.exec(text);
   if (nth) {
     const [, count, weekday, which, name] = nth;
-    let first = today.with({ day: 1 });
-    if (which === "next") first = first.add({ months: 1 });
-    else if (name !== undefined) {
-      const month = MONTH_NAMES.findIndex((m) => m.startsWith(name.slice(0, 3))) + 1;
-      first = Temporal.PlainDate.from({ year: month < today.month ? today.year + 1 : today.year, month, day: 1 });
-    }
+    const first = monthStart(which, name, today);
     const wanted = weekdayNumber(weekday!);
     let date: Temporal.PlainDate;
     if (count === "last") {
@@ -441,12 +436,7 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   const monthPart = MONTH_PART.exec(text);
   if (monthPart) {
     const [, part, which, name] = monthPart;
-    let first = today.with({ day: 1 });
-    if (which === "next") first = first.add({ months: 1 });
-    else if (name !== undefined) {
-      const month = MONTH_NAMES.findIndex((m) => m.startsWith(name.slice(0, 3))) + 1;
-      first = Temporal.PlainDate.from({ year: month < today.month ? today.year + 1 : today.year, month, day: 1 });
-    }
+    const first = monthStart(which, name, today);
     const [from, to] = MONTH_PARTS[part!]!;
     const date = first.with({ day: from });
     return { kind: "date", date, days: Math.min(to, first.daysInMonth) - from + 1, rest: cut(monthPart) };
@@ -478,7 +468,7 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   const monthDay = MONTH_DAY.exec(text);
   if (dayMonth || monthDay) {
     const [match, weekday, day, month, year] = dayMonth ? [dayMonth, dayMonth[1], dayMonth[2]!, dayMonth[3]!, dayMonth[4]] : [monthDay!, monthDay![1], monthDay![3]!, monthDay![2]!, monthDay![4]];
-    const monthNumber = MONTH_NAMES.findIndex((name) => name.startsWith(month.slice(0, 3))) + 1;
+    const monthNumber = monthOf(month);
     const dayNumber = Number(day);
     let y = year === undefined ? today.year : Number(year);
     if (year === undefined && !exists(y, monthNumber, dayNumber)) {
@@ -519,6 +509,20 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
     return checkedWeekday({ kind: "date", date, rest: cut(match), ...(assumption ? { assumption } : {}) }, weekday);
   }
   return undefined;
+}
+
+/** 1-12 for a month's name or its abbreviation. */
+function monthOf(name: string): number {
+  return MONTH_NAMES.findIndex((m) => m.startsWith(name.slice(0, 3))) + 1;
+}
+
+/** The first day of "this month", "next month" ("the month" is this one), or the next month of that name. */
+function monthStart(which: string | undefined, name: string | undefined, today: Temporal.PlainDate): Temporal.PlainDate {
+  const first = today.with({ day: 1 });
+  if (which === "next") return first.add({ months: 1 });
+  if (name === undefined) return first;
+  const month = monthOf(name);
+  return Temporal.PlainDate.from({ year: month < today.month ? today.year + 1 : today.year, month, day: 1 });
 }
 
 /** A weekday said beside a date (adjacent, or anywhere else in what is left) must be that date's. */
