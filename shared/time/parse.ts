@@ -259,8 +259,8 @@ function endOfDay(phrase: PlainPhrase, reading: Reading): CallerTime {
 const BOUND_CLOCK = "\\d{1,2}(?::\\d\\d)?(?: ?[ap]m)?|noon|midnight";
 /** What comes before a bound and makes it something else: "2 hours after noon", "the Friday after 3". */
 const NOT_A_BOUND = "(?<!(?:hours?|minutes?|days?|weeks?|months?|monday|tuesday|wednesday|thursday|friday|saturday|sunday) )";
-const AFTER_CLOCK = new RegExp(`${NOT_A_BOUND}(?:^|\\s)(?:(?:any ?time|anything|sometime|something) )?(?:after|no earlier than|not before|from)(?: about| around)? (${BOUND_CLOCK})(?: on(?:wards?)?)?(?=\\s|$)`);
-const BEFORE_CLOCK = new RegExp(`${NOT_A_BOUND}(?:^|\\s)(?:(?:any ?time|anything|sometime|something) )?(?:before|by|until|till|til|no later than|not after)(?: about| around)? (${BOUND_CLOCK})(?=\\s|$)`);
+const AFTER_CLOCK = new RegExp(`${NOT_A_BOUND}(?:^|\\s)(?:(?:any ?time|anything|sometime|something) )?(?:after|no earlier than|not before|from)(?: about| around| at)? (${BOUND_CLOCK})(?: on(?:wards?)?)?(?=\\s|$)`);
+const BEFORE_CLOCK = new RegExp(`${NOT_A_BOUND}(?:^|\\s)(?:(?:any ?time|anything|sometime|something) )?(?:before|by|until|till|til|no later than|not after)(?: about| around| at)? (${BOUND_CLOCK})(?=\\s|$)`);
 const CLOCK_THEN_AFTER = new RegExp(`(?:^|\\s)(?:at )?(${BOUND_CLOCK}) (?:or later|and later|or after|onwards?)(?=\\s|$)`);
 const CLOCK_THEN_BEFORE = new RegExp(`(?:^|\\s)(?:at )?(${BOUND_CLOCK}) (?:or earlier|or before|at the latest)(?=\\s|$)`);
 /** "by Friday", "by the 23rd", "by the end of the week": a day the booking must not be after. */

@@ -277,6 +277,8 @@ const CATEGORIES: Record<string, Row[]> = {
     ["after 3pm tomorrow", ["2026-01-21T15:00", "2026-01-22T00:00"]],
     ["anytime after 2 on Friday", ["2026-01-23T14:00", "2026-01-24T00:00"]],
     ["no earlier than 4pm Thursday", ["2026-01-22T16:00", "2026-01-23T00:00"]],
+    ["uh, maybe after 4ish on Thursday", ["2026-01-22T16:00", "2026-01-23T00:00"]],
+    ["not before 10 tomorrow", ["2026-01-21T10:00", "2026-01-22T00:00"]],
     ["before noon on Friday", ["2026-01-23T00:00", "2026-01-23T12:00"]],
     ["today before 3pm", ["2026-01-20T10:00", "2026-01-20T15:00"]],
     ["Friday before 11", ["2026-01-23T00:00", "2026-01-23T11:00"]],
