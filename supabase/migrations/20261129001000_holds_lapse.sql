@@ -11,9 +11,9 @@
 --
 --   * outcome_of reports a hold whose expires_at has passed as 'expired' (get_claim, an idempotency key
 --     replayed by claim_slot, calendar_history, every API function's result);
+--   * every status change sees it as expired too (lock_claim): it can no longer be booked or extended;
 --   * the row stays as it is until something has a reason to write it: a claim of an overlapping slot
---     marks it expired first (the exclusion constraint cannot see time, 20261129000500), its caller may
---     still book or extend it while nobody has taken the slot (begin_booking, extend_hold), and
+--     marks it expired first (the exclusion constraint cannot see time, 20261129000500), and
 --     archive_claims moves it to the history, as expired, retain_inactive_days after it lapsed;
 --   * the sweep (sweep_expired_claims and its pg_cron job) is gone: it had nothing left to do.
 --
@@ -48,6 +48,34 @@ $$;
 comment on function slotline.outcome_of(text, slotline.slot_claims) is
   'Builds the claim_outcome every API function returns from a slot_claims row. A hold past its expiry '
   'is reported as expired whether or not its row has been rewritten.';
+
+-- Every status change locks its claim through lock_claim, which now hands a lapsed hold over as
+-- expired (its row is not written): booking, extending, confirming or failing it is refused as for any
+-- expired claim, and releasing it is "unchanged". The sweep used to make that true within a minute of
+-- the expiry; without it a lapsed hold would stay bookable until it was archived, days later, even
+-- once its slot had passed. The application, told "expired", claims the slot anew when it is free.
+create or replace function slotline.lock_claim(p_claim_id uuid)
+returns slotline.slot_claims
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_claim slotline.slot_claims;
+begin
+  select * into v_claim from slotline.slot_claims where id = p_claim_id for update;
+  if not found then
+    raise exception using errcode = 'SL404', message = format('Unknown claim %s.', p_claim_id);
+  end if;
+  if v_claim.status = 'held' and v_claim.expires_at <= now() then
+    v_claim.status := 'expired';
+  end if;
+  return v_claim;
+end;
+$$;
+comment on function slotline.lock_claim(uuid) is
+  'Row-locks a claim for a status change; SL404 when it does not exist. A hold past its expiry comes '
+  'back as expired (the row is not written).';
 
 -- ---------------------------------------------------------------------------------------------------
 -- The sweep goes

@@ -1,10 +1,10 @@
 -- Lapsed holds leave the live table with the rest of the history: archive_claims moves a hold
 -- retain_inactive_days after it lapsed, stored as expired with its lapse as its last change, and every
--- reader still answers for it. Until then its caller may still book it while nobody took the slot.
+-- reader still answers for it. Every status change sees it as expired.
 begin;
 \ir _claims-fixture.psql
 
-select plan(11);
+select plan(15);
 
 select pg_temp.claim(h, h + 0.5, 'lapsed-' || h) from generate_series(9, 11) h;
 select pg_temp.claim(12, 12.5, 'lapsed-recently');
@@ -42,9 +42,19 @@ select is((select status::text from slotline.calendar_history('00000000-0000-000
             where claim_id = (select id from ids where key = 'lapsed-recently')), 'expired',
   'A report should show a lapsed hold still in the live table as expired');
 
--- Its caller may still book a lapsed hold nobody has taken: a claimer would have marked it expired first.
-select is((slotline.begin_booking((select id from ids where key = 'lapsed-recently'), 'Ana Caller', '+16025550100', null, null, null)).status::text,
-  'pending', 'A lapsed hold whose slot nobody took should still become a booking for its caller');
+-- A lapsed hold is expired for every change: it is not booked, extended or failed, and releasing it
+-- changes nothing. Its row is not written by any of that.
+select throws_ok($$ select slotline.begin_booking((select id from ids where key = 'lapsed-recently'), 'Ana Caller', '+16025550100', null, null, null) $$,
+  'SL422', null, 'Booking a lapsed hold should be refused: its caller claims the slot anew');
+select throws_ok($$ select slotline.extend_hold((select id from ids where key = 'lapsed-recently'), 600) $$,
+  'SL422', null, 'Extending a lapsed hold should be refused');
+select throws_ok($$ select slotline.fail_claim((select id from ids where key = 'lapsed-recently'), 'test', null) $$,
+  'SL422', null, 'Failing a lapsed hold should be refused, as for any expired claim');
+select is(
+  (select row(o.outcome, o.status)::text from slotline.release_claim((select id from ids where key = 'lapsed-recently')) o),
+  '(unchanged,expired)', 'Releasing a lapsed hold should change nothing');
+select is((select status::text from slotline.slot_claims where idempotency_key = 'lapsed-recently'), 'held',
+  'None of that should write the lapsed hold''s row');
 select is((slotline.get_claim((select id from ids where key = 'live'))).status::text, 'held',
   'A live hold should stay held through all of it');
 
