@@ -169,7 +169,7 @@ const FILLER = new Set(
     "go going try how what what's whats when any with one for up in-person call me myself somewhere " +
     "was were been thinking thought wondering hoping hope how's hows chance there's theres i've ive got suit suits " +
     "suitable convenient doable meeting consultation session checkup check-up cleaning haircut fit squeeze that'd thatd " +
-    "hey hi hello oh alright right perfect lovely move moving change changing switch reschedule rescheduling shift instead"
+    "hey hi hello oh alright right perfect lovely instead"
   ).split(" "),
 );
 
@@ -248,7 +248,10 @@ function endOfDay(phrase: PlainPhrase, reading: Reading): CallerTime {
   const day = plainReading({ ...phrase, text: dayText === "" ? "today" : dayText }, reading);
   if (day.kind === "question") return day;
   if (day.kind === "point") return quotable({ kind: "question", reason: "unclear-words", said: reading.said, unclear: reading.said });
+  const first = day.start.withTimeZone(reading.readZone).toPlainDate();
   const date = day.end.subtract({ nanoseconds: 1 }).withTimeZone(reading.readZone).toPlainDate();
+  // "end of day next week": which day's end?
+  if (!first.equals(date)) return { kind: "question", reason: "which-day", first, last: date };
   const calendar = reading.calendar;
   const close = calendar === undefined ? undefined : openingMinutesOn(calendar, date).at(-1)?.close;
   const to = calendar === undefined || close === undefined ? zoned(date, 17, 0, reading.readZone).instant : zoned(date, Math.floor(close / 60), close % 60, calendar.timeZone).instant;
@@ -257,14 +260,20 @@ function endOfDay(phrase: PlainPhrase, reading: Reading): CallerTime {
 
 /** A clock as the bounds take it ("3pm", "11", "2:30", "noon"). */
 const BOUND_CLOCK = "\\d{1,2}(?::\\d\\d)?(?: ?[ap]m)?|noon|midnight";
-/** What comes before a bound and makes it something else: "2 hours after noon", "the Friday after 3". */
-const NOT_A_BOUND = "(?<!(?:hours?|minutes?|days?|weeks?|months?|monday|tuesday|wednesday|thursday|friday|saturday|sunday) )";
-const AFTER_CLOCK = new RegExp(`${NOT_A_BOUND}(?:^|\\s)(?:(?:any ?time|anything|sometime|something) )?(?:after|no earlier than|not before|from)(?: about| around| at)? (${BOUND_CLOCK})(?: on(?:wards?)?)?(?=\\s|$)`);
-const BEFORE_CLOCK = new RegExp(`${NOT_A_BOUND}(?:^|\\s)(?:(?:any ?time|anything|sometime|something) )?(?:before|by|until|till|til|no later than|not after)(?: about| around| at)? (${BOUND_CLOCK})(?=\\s|$)`);
+/** What comes before a bound and makes it something else: "2 hours after noon", "an hour before 3". */
+const NOT_A_BOUND = "(?<!\\b(?:hours?|minutes?|days?|weeks?|months?) )";
+const AFTER_CLOCK = new RegExp(`(?:^|\\s)${NOT_A_BOUND}(?:(?:any ?time|anything|sometime|something) )?(?:after|no earlier than|not before|from)(?: about| around| at)? (${BOUND_CLOCK})(?: on(?:wards?)?)?(?=\\s|$)`);
+const BEFORE_CLOCK = new RegExp(`(?:^|\\s)${NOT_A_BOUND}(?:(?:any ?time|anything|sometime|something) )?(?:before|by|until|till|til|no later than|not after)(?: about| around| at)? (${BOUND_CLOCK})(?=\\s|$)`);
 const CLOCK_THEN_AFTER = new RegExp(`(?:^|\\s)(?:at )?(${BOUND_CLOCK}) (?:or later|and later|or after|onwards?)(?=\\s|$)`);
 const CLOCK_THEN_BEFORE = new RegExp(`(?:^|\\s)(?:at )?(${BOUND_CLOCK}) (?:or earlier|or before|at the latest)(?=\\s|$)`);
 /** "by Friday", "by the 23rd", "by the end of the week": a day the booking must not be after. */
 const BY_DAY = /(?:^|\s)by (?!\d{1,2}(?::\d\d)?(?: ?[ap]m)?(?:\s|$)|noon|midnight|then\b)/;
+
+/**
+ * The caller telling what they are busy with ("I work until 5", "I have a meeting till 3", "I'm booked
+ * after 2"): a bound there is when they cannot come, the opposite of a window, so it is asked back.
+ */
+const BUSY = /\b(?:i|we) (?:have|got|'ve got|ve got)\b(?! (?:time|some time|availability|a free|an opening|a gap))|\b(?:i've|ive|we've) got\b(?! (?:time|some time))|\b(?:i'm|im|i am|we're|we are|i'll be|ill be) (?:booked|busy|working|at work|in (?:a )?meeting|in class|on (?:a |my )?shift|tied up|out|away|stuck|at school)\b|\b(?:i|we) (?:work|teach|study)\b|\bat work\b|\bworking\b|\b(?:meeting|shift|class)\b/;
 
 /** A time said as a bound: the side, and the phrase with the bound read as that clock ("after 3pm" → "at 3pm"). */
 type Bound = { side: "after" | "before"; pointText: string } | { side: "by-day"; dayText: string };
@@ -274,6 +283,7 @@ type Bound = { side: "after" | "before"; pointText: string } | { side: "by-day";
  * "by Friday": undefined when the phrase bounds nothing ("the day after tomorrow", "2 hours after noon").
  */
 function boundSaid(text: string): Bound | undefined {
+  if (BUSY.test(text)) return undefined;
   const rewrite = (match: RegExpExecArray) => `${text.slice(0, match.index)} at ${match[1]} ${text.slice(match.index + match[0].length)}`.replace(/\s+/g, " ").trim();
   // "from 2 to 4" is a range, read as one; "from 9 onwards" is a bound.
   const after = AFTER_CLOCK.exec(text);
@@ -303,17 +313,30 @@ function boundedReading(bound: Bound, phrase: PlainPhrase, reading: Reading): Ca
     if (day.kind === "question") return day;
     return windowBetween(reading.now, day.kind === "window" ? day.end.toInstant() : day.at.toInstant(), day.assumptions, reading);
   }
-  const point = plainReading({ ...phrase, text: bound.pointText }, reading);
-  if (point.kind === "question") return point;
-  if (point.kind === "window") return quotable({ kind: "question", reason: "unclear-words", said: reading.said, unclear: bound.side });
+  const read = plainReading({ ...phrase, text: bound.pointText }, reading);
+  // "after 5 today" said at 5:30: the clock has passed, what is left of the day after it has not.
+  const passed = read.kind === "question" && read.reason === "in-the-past" && read.at !== undefined && bound.side === "after";
+  const point = passed ? { at: read.at!.toZonedDateTimeISO(reading.callerZone), assumptions: [] } : read;
+  if ("kind" in point && point.kind === "question") return point;
+  if ("kind" in point && point.kind === "window") return quotable({ kind: "question", reason: "unclear-words", said: reading.said, unclear: bound.side });
+  let at = point.at.withTimeZone(zone);
   // The bound's day, or the part of it that was said ("tomorrow afternoon after 2" ends at 5pm).
-  const day = point.at.withTimeZone(zone).toPlainDate();
+  let day = at.toPlainDate();
   const part = Object.entries(PARTS_OF_DAY).find(([name]) => bound.pointText.split(" ").includes(name))?.[1];
+  // "after 5pm" with no day, said at 5:30pm: today's evening is still ahead, so it is today's, not
+  // tomorrow's (a clock alone is read as its next occurrence).
+  const today = reading.now.toZonedDateTimeISO(zone).toPlainDate();
+  if (bound.side === "after" && !DAY_WORDS.test(bound.pointText) && day.equals(today.add({ days: 1 }))) {
+    if (Temporal.Instant.compare(zoned(today, part?.to ?? 24, 0, zone).instant, reading.now) > 0) {
+      at = at.subtract({ days: 1 });
+      day = today;
+    }
+  }
   const from = zoned(day, part?.from ?? 0, 0, zone).instant;
   const to = zoned(day, part?.to ?? 24, 0, zone).instant;
   return bound.side === "after"
-    ? windowBetween(point.at.toInstant(), to, point.assumptions, reading)
-    : windowBetween(from, point.at.toInstant(), point.assumptions, reading);
+    ? windowBetween(at.toInstant(), to, point.assumptions, reading)
+    : windowBetween(from, at.toInstant(), point.assumptions, reading);
 }
 
 /**
@@ -409,8 +432,10 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   if (weekOf) {
     const inner = dateSaid(weekOf[1]!, today);
     if (inner?.kind === "date" && inner.days === undefined && inner.rest === "") {
-      const monday = inner.date.subtract({ days: inner.date.dayOfWeek - 1 });
-      return { kind: "date", date: monday, days: 7, rest: text.slice(0, weekOf.index).trim() };
+      // The week that holds the date, Monday to Sunday; a Sunday starts its own (US calendars begin on
+      // Sunday: "the week of February 1st", a Sunday, is February 1st to 7th, not the week before).
+      const start = inner.date.dayOfWeek === 7 ? inner.date : inner.date.subtract({ days: inner.date.dayOfWeek - 1 });
+      return { kind: "date", date: start, days: 7, rest: text.slice(0, weekOf.index).trim(), ...(inner.assumption ? { assumption: inner.assumption } : {}) };
     }
   }
   const afterNext = AFTER_NEXT.exec(text);

@@ -47,7 +47,7 @@ export function plainPhrase(said: string): PlainPhrase {
     .replace(/@/g, " at ")
     .replace(/\ba\.\s?m\b\.?/g, "am")
     .replace(/\bp\.\s?m\b\.?/g, "pm");
-  const { text: corrected, corrected: didCorrect, before } = lastCorrection(text);
+  const { text: corrected, corrected: didCorrect, before } = rescheduled(lastCorrection(text));
   text = corrected
     .replace(/(\d)\.(\d\d)\b/g, "$1:$2")
     .replace(/[,!?;"()]|\.(?=\s|$)/g, " ")
@@ -65,6 +65,20 @@ export function plainPhrase(said: string): PlainPhrase {
   }
   text = spokenNumbers(text).replace(/\s+/g, " ").trim();
   return { text, zone: zone?.zone, zoneWords: zone?.words, corrected: didCorrect, before: didCorrect ? before : "" };
+}
+
+/**
+ * "Move it to Tuesday at 10", "change my 3pm to 4pm", "switch Thursday to Friday": what comes after "to"
+ * is the time wanted, and what it replaces is kept as a correction's `before` (so "to 4pm" alone, with
+ * no day, is asked about: the 3pm it moves may be on another day).
+ */
+const RESCHEDULE = /^(.*?\b(?:move|moving|change|changing|switch|switching|reschedule|rescheduling|push|pushing|bump|bumping|shift|shifting)\b.*?)\bto\b\s*(.+)$/;
+
+function rescheduled(reading: { text: string; corrected: boolean; before: string }): { text: string; corrected: boolean; before: string } {
+  if (reading.corrected) return reading;
+  const match = RESCHEDULE.exec(reading.text);
+  if (!match || match[2]!.trim() === "") return reading;
+  return { text: match[2]!, corrected: true, before: match[1]! };
 }
 
 /** The words after the last correction, when they say something of their own. */
@@ -118,7 +132,7 @@ function spokenNumbers(input: string): string {
   text = text.replace(/\b(\d{1,2}) oh (\d)\b/g, "$1:0$2");
   text = text.replace(/\b(\d{1,2}) hundred(?: hours)?\b/g, "$1:00");
   // Military time: "1500 hours", "at 0930" (never a bare four-digit number: that may be a year).
-  text = text.replace(/\b([01]?\d|2[0-3])([0-5]\d) ?(?:hours|hrs)\b/g, "$1:$2").replace(/\bat ([01]\d|2[0-3])([0-5]\d)\b(?!:)/g, "at $1:$2");
+  text = text.replace(/(?<!\b(?:in|for|within|after) )\b([01]\d|2[0-3])([0-5]\d) ?(?:hours|hrs)\b/g, "$1:$2").replace(/\bat ([01]\d|2[0-3])([0-5]\d)\b(?!:)/g, "at $1:$2");
   text = text.replace(/\bhalf (?:past|after) (\d{1,2})\b/g, "$1:30");
   // "half 3" is British for 3:30 ("half an hour", "half 3 days" are not clocks).
   text = text.replace(/\bhalf (\d{1,2})\b(?![:\d]| ?(?:hours?|days?|weeks?|months?|minutes?))/g, "$1:30");

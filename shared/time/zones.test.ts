@@ -17,7 +17,7 @@ describe("resolveZone", () => {
     ["Florida", "America/New_York"],
     ["I'm in Indiana", "America/New_York"],
     ["Oklahoma", "America/Chicago"],
-    ["Idaho", "America/Denver"],
+    ["Utah", "America/Denver"],
     ["Atlantic", "America/Halifax"],
     ["the UK", "Europe/London"],
     ["BST", "Europe/London"],

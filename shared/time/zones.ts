@@ -44,11 +44,12 @@ const NAMED_ZONES: readonly NamedZone[] = [
       "est", "edt", "et", "eastern", "eastern standard", "eastern daylight", "east coast",
       "new york", "nyc", "boston", "miami", "atlanta", "philadelphia", "washington dc", "dc",
       "new jersey", "massachusetts", "pennsylvania", "virginia", "north carolina", "ohio", "georgia",
-      // States almost wholly on Eastern time (Florida's panhandle and a few Indiana and Kentucky
-      // counties are Central: a caller there says "Central").
-      "florida", "indiana", "kentucky", "michigan", "maryland", "connecticut", "rhode island", "vermont",
+      // States almost wholly on Eastern time (Florida's panhandle and a few Indiana counties are
+      // Central: a caller there says "Central", and the zone is always said back). States split more
+      // evenly (Kentucky, Tennessee, Idaho) are left to be asked.
+      "florida", "indiana", "michigan", "maryland", "connecticut", "rhode island", "vermont",
       "new hampshire", "maine", "delaware", "west virginia", "south carolina", "orlando", "tampa", "charlotte",
-      "pittsburgh", "baltimore", "cleveland", "columbus", "cincinnati", "louisville", "raleigh", "jacksonville",
+      "pittsburgh", "baltimore", "cleveland", "columbus", "cincinnati", "raleigh", "jacksonville",
     ],
   },
   {
@@ -59,7 +60,7 @@ const NAMED_ZONES: readonly NamedZone[] = [
       "chicago", "dallas", "houston", "austin", "san antonio", "minneapolis", "new orleans", "st louis",
       "nashville", "kansas city", "texas", "illinois", "minnesota", "louisiana", "wisconsin",
       "oklahoma", "arkansas", "iowa", "missouri", "kansas", "nebraska", "alabama", "mississippi", "memphis",
-      "oklahoma city", "tulsa", "milwaukee", "omaha", "birmingham", "winnipeg", "manitoba",
+      "oklahoma city", "tulsa", "milwaukee", "omaha", "winnipeg", "manitoba",
     ],
   },
   {
@@ -68,7 +69,7 @@ const NAMED_ZONES: readonly NamedZone[] = [
     aliases: [
       "mst", "mdt", "mt", "mountain", "mountain standard", "mountain daylight",
       "denver", "salt lake city", "albuquerque", "boise", "colorado", "utah", "new mexico", "montana", "wyoming",
-      "idaho", "el paso", "calgary", "edmonton", "alberta",
+      "el paso", "calgary", "edmonton", "alberta",
     ],
   },
   {
@@ -130,12 +131,12 @@ const NAMED_ZONES: readonly NamedZone[] = [
   {
     zone: "Australia/Sydney",
     speech: { name: "Sydney time", where: "in Sydney" },
-    aliases: ["aest", "aedt", "australian eastern", "sydney", "melbourne", "canberra"],
+    aliases: ["aest", "aedt", "australian eastern", "sydney", "canberra"],
   },
   {
     zone: "America/Sao_Paulo",
     speech: { name: "Brazil time", where: "in Brazil" },
-    aliases: ["brazil", "brasilia", "sao paulo", "rio", "rio de janeiro"],
+    aliases: ["brazil", "brasilia", "sao paulo", "rio de janeiro"],
   },
   {
     zone: "America/Mexico_City",
@@ -265,7 +266,7 @@ export interface ZoneInPhrase {
 }
 
 /** Aliases too short or too common to be a zone unless "time" follows or a clock time comes just before. */
-const SHORT_ALIASES = new Set(["la", "dc", "az", "et", "ct", "mt", "pt", "z", "utc", "gmt", "ohio", "georgia", "virginia", "uk", "ist", "ast", "atlantic", "indian", "british", "rio", "maine", "kansas", "indiana", "charlotte", "columbus", "birmingham", "jacksonville", "wales"]);
+const SHORT_ALIASES = new Set(["la", "dc", "az", "et", "ct", "mt", "pt", "z", "utc", "gmt", "ohio", "georgia", "virginia", "uk", "ist", "ast", "atlantic", "indian", "british", "maine", "kansas", "indiana", "charlotte", "columbus", "jacksonville", "wales"]);
 /** Aliases that name a clock, not a place: they stand alone ("4pm Central"). */
 const REGION_ALIASES = new Set([
   "est", "edt", "et", "eastern", "eastern standard", "eastern daylight", "east coast",
