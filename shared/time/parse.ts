@@ -193,7 +193,8 @@ export function parseCallerTime(text: string, context: CallerTimeContext): Calle
   // A zone named in the phrase is the clock the words are read on; the answer is in the caller's zone.
   const readZone = phrase.zone === "business" ? (context.calendar?.timeZone ?? context.callerZone) : (phrase.zone ?? context.callerZone);
   const reading: Reading = { ...context, readZone, said };
-  if (/(?:^|\s)(?:by)?endofday(?=\s|$)/.test(phrase.text)) return endOfDay(phrase, reading);
+  const endOfDayMarker = END_OF_DAY.exec(phrase.text);
+  if (endOfDayMarker) return endOfDay(phrase, endOfDayMarker, reading);
   const bound = boundSaid(phrase.text);
   if (bound) return boundedReading(bound, phrase, reading);
   return plainReading(phrase, reading);
@@ -234,6 +235,8 @@ function plainReading(phrase: PlainPhrase, reading: Reading): CallerTime {
   return readingOf(merged, reading, today, reading.readZone === context.callerZone ? callerNow : undefined);
 }
 
+/** The marker phrase.ts leaves for "end of day" ("byendofday" for "by end of day"). */
+const END_OF_DAY = /(?:^|\s)(by)?endofday(?=\s|$)/;
 /** Hours before the close that "the end of the day" covers. */
 const END_OF_DAY_HOURS = 2;
 
@@ -242,9 +245,9 @@ const END_OF_DAY_HOURS = 2;
  * day (the last opening interval's close, in its zone; 5pm where no hours are known); "by end of day"
  * is from now until the close.
  */
-function endOfDay(phrase: PlainPhrase, reading: Reading): CallerTime {
-  const by = /(?:^|\s)byendofday(?=\s|$)/.test(phrase.text);
-  const dayText = phrase.text.replace(/(?:^|\s)(?:by)?endofday(?=\s|$)/g, " ").replace(/\s+/g, " ").trim();
+function endOfDay(phrase: PlainPhrase, marker: RegExpExecArray, reading: Reading): CallerTime {
+  const by = marker[1] !== undefined;
+  const dayText = `${phrase.text.slice(0, marker.index)} ${phrase.text.slice(marker.index + marker[0].length)}`.replace(/\s+/g, " ").trim();
   const day = plainReading({ ...phrase, text: dayText === "" ? "today" : dayText }, reading);
   if (day.kind === "question") return day;
   if (day.kind === "point") return quotable({ kind: "question", reason: "unclear-words", said: reading.said, unclear: reading.said });
@@ -325,15 +328,17 @@ function boundedReading(bound: Bound, phrase: PlainPhrase, reading: Reading): Ca
   const part = Object.entries(PARTS_OF_DAY).find(([name]) => bound.pointText.split(" ").includes(name))?.[1];
   // "after 5pm" with no day, said at 5:30pm: today's evening is still ahead, so it is today's, not
   // tomorrow's (a clock alone is read as its next occurrence).
+  let to = zoned(day, part?.to ?? 24, 0, zone).instant;
   const today = reading.now.toZonedDateTimeISO(zone).toPlainDate();
   if (bound.side === "after" && !DAY_WORDS.test(bound.pointText) && day.equals(today.add({ days: 1 }))) {
-    if (Temporal.Instant.compare(zoned(today, part?.to ?? 24, 0, zone).instant, reading.now) > 0) {
+    const todayTo = zoned(today, part?.to ?? 24, 0, zone).instant;
+    if (Temporal.Instant.compare(todayTo, reading.now) > 0) {
       at = at.subtract({ days: 1 });
       day = today;
+      to = todayTo;
     }
   }
   const from = zoned(day, part?.from ?? 0, 0, zone).instant;
-  const to = zoned(day, part?.to ?? 24, 0, zone).instant;
   return bound.side === "after"
     ? windowBetween(at.toInstant(), to, point.assumptions, reading)
     : windowBetween(from, at.toInstant(), point.assumptions, reading);
@@ -434,7 +439,7 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
     if (inner?.kind === "date" && inner.days === undefined && inner.rest === "") {
       // The week that holds the date, Monday to Sunday; a Sunday starts its own (US calendars begin on
       // Sunday: "the week of February 1st", a Sunday, is February 1st to 7th, not the week before).
-      const start = inner.date.dayOfWeek === 7 ? inner.date : inner.date.subtract({ days: inner.date.dayOfWeek - 1 });
+      const start = inner.date.dayOfWeek === 7 ? inner.date : mondayOf(inner.date);
       return { kind: "date", date: start, days: 7, rest: text.slice(0, weekOf.index).trim(), ...(inner.assumption ? { assumption: inner.assumption } : {}) };
     }
   }
@@ -445,13 +450,12 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   }
   const weekdayNextWeek = WEEKDAY_NEXT_WEEK.exec(text);
   if (weekdayNextWeek) {
-    const weekday = weekdayNumber(weekdayNextWeek[1] ?? weekdayNextWeek[2]!);
-    const date = today.subtract({ days: today.dayOfWeek - 1 }).add({ days: 7 + weekday - 1 });
+    const date = weekdayDate(`next ${weekdayNextWeek[1] ?? weekdayNextWeek[2]!}`, today);
     return { kind: "date", date, rest: cut(weekdayNextWeek), assumption: { kind: "day", date, words: weekdayNextWeek[0].trim() } };
   }
   const weekPart = WEEK_PART.exec(text);
   if (weekPart) {
-    const monday = today.subtract({ days: today.dayOfWeek - 1 }).add({ days: weekPart[2] === "next" ? 7 : 0 });
+    const monday = mondayOf(today).add({ days: weekPart[2] === "next" ? 7 : 0 });
     const part = weekPart[1]!;
     // "later this week": from tomorrow; the other parts are fixed days of the week.
     const [first, days] = part === "later" && weekPart[2] !== "next" ? [today.dayOfWeek, 7 - today.dayOfWeek] : WEEK_PARTS[part]!;
@@ -468,23 +472,22 @@ function dateSaid(text: string, today: Temporal.PlainDate): Found | undefined {
   }
   const week = /(?:^|\s)(?:(?:for |during )?(this|next|the following) week)(?=\s|$)/.exec(text);
   if (week && !/week after next/.test(text)) {
-    const monday = today.subtract({ days: today.dayOfWeek - 1 }).add({ days: week[1] === "this" ? 0 : 7 });
+    const monday = mondayOf(today).add({ days: week[1] === "this" ? 0 : 7 });
     return { kind: "date", date: monday, days: 7, rest: cut(week) };
   }
   const weekAfterNext = /(?:^|\s)(?:the )?week after next(?=\s|$)/.exec(text);
   if (weekAfterNext) {
-    const monday = today.subtract({ days: today.dayOfWeek - 1 }).add({ days: 14 });
+    const monday = mondayOf(today).add({ days: 14 });
     return { kind: "date", date: monday, days: 7, rest: cut(weekAfterNext) };
   }
   const weekendAfterNext = /(?:^|\s)(?:the )?weekend after next(?=\s|$)/.exec(text);
   if (weekendAfterNext) {
-    const saturday = today.dayOfWeek >= 6 ? today.subtract({ days: today.dayOfWeek - 6 }) : today.add({ days: 6 - today.dayOfWeek });
-    const date = saturday.add({ days: 14 });
+    const date = weekendSaturday(today).add({ days: 14 });
     return { kind: "date", date, days: 2, rest: cut(weekendAfterNext), assumption: { kind: "day", date, words: "the weekend after next" } };
   }
   const weekend = /(?:^|\s)(?:(this|next|the|over the|on the) )?weekend(?=\s|$)/.exec(text);
   if (weekend) {
-    const saturday = today.dayOfWeek >= 6 ? today.subtract({ days: today.dayOfWeek - 6 }) : today.add({ days: 6 - today.dayOfWeek });
+    const saturday = weekendSaturday(today);
     const date = weekend[1] === "next" ? saturday.add({ days: 7 }) : saturday;
     return { kind: "date", date, days: 2, rest: cut(weekend), ...(weekend[1] === "next" ? { assumption: { kind: "day" as const, date, words: "next weekend" } } : {}) };
   }
@@ -565,11 +568,21 @@ function weekdayNumber(word: string): number {
   return WEEKDAY_WORDS.findIndex((name) => name.startsWith(word.slice(0, 3))) + 1;
 }
 
+/** The Monday of a date's week (weeks run Monday to Sunday here). */
+function mondayOf(date: Temporal.PlainDate): Temporal.PlainDate {
+  return date.subtract({ days: date.dayOfWeek - 1 });
+}
+
+/** The Saturday of this weekend: today on a Saturday, yesterday on a Sunday, else the coming one. */
+function weekendSaturday(today: Temporal.PlainDate): Temporal.PlainDate {
+  return today.add({ days: 6 - today.dayOfWeek });
+}
+
 /** "friday" → the next Friday on or after today (strictly after with `after`); "next friday" → next week's. */
 function weekdayDate(words: string, today: Temporal.PlainDate, after = false): Temporal.PlainDate {
   const [first, second] = words.split(" ");
   const weekday = weekdayNumber(second ?? first!);
-  if (first === "next" && second !== undefined) return today.subtract({ days: today.dayOfWeek - 1 }).add({ days: 7 + weekday - 1 });
+  if (first === "next" && second !== undefined) return mondayOf(today).add({ days: 7 + weekday - 1 });
   const ahead = (weekday - today.dayOfWeek + 7) % 7;
   return today.add({ days: ahead === 0 && after ? 7 : ahead });
 }
