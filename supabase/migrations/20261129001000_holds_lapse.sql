@@ -28,6 +28,18 @@
 -- Answers: a lapsed hold reads as expired
 -- ---------------------------------------------------------------------------------------------------
 
+-- The one rule, for answers (outcome_of) and status changes (lock_claim) alike. The hot reads cannot call
+-- it: their predicate must be the exclusion index's, written out (active_claims, 20261129000500).
+create or replace function slotline.status_now(p_claim slotline.slot_claims)
+returns slotline.claim_status
+language sql
+stable
+as $$
+  select case when ($1).status = 'held' and ($1).expires_at <= now() then 'expired'::slotline.claim_status else ($1).status end
+$$;
+comment on function slotline.status_now(slotline.slot_claims) is
+  'A claim''s status as of now: a hold past its expiry is expired, whether or not its row says so.';
+
 -- Stable now (it reads the clock); it was immutable, and nothing indexes it.
 create or replace function slotline.outcome_of(p_outcome text, p_claim slotline.slot_claims)
 returns slotline.claim_outcome
@@ -37,7 +49,7 @@ as $$
 begin
   return row(
     p_outcome, p_claim.id, p_claim.calendar_id,
-    case when p_claim.status = 'held' and p_claim.expires_at <= now() then 'expired' else p_claim.status end,
+    slotline.status_now(p_claim),
     lower(p_claim.during), upper(p_claim.during), p_claim.expires_at, p_claim.idempotency_key,
     p_claim.call_id, p_claim.tool_call_id, p_claim.caller_name, p_claim.caller_phone,
     p_claim.caller_email, p_claim.notes, p_claim.calendar_event_id, p_claim.failure_reason,
@@ -67,9 +79,7 @@ begin
   if not found then
     raise exception using errcode = 'SL404', message = format('Unknown claim %s.', p_claim_id);
   end if;
-  if v_claim.status = 'held' and v_claim.expires_at <= now() then
-    v_claim.status := 'expired';
-  end if;
+  v_claim.status := slotline.status_now(v_claim);
   return v_claim;
 end;
 $$;
