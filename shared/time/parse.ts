@@ -317,12 +317,19 @@ function boundedReading(bound: Bound, phrase: PlainPhrase, reading: Reading): Ca
     return windowBetween(reading.now, day.kind === "window" ? day.end.toInstant() : day.at.toInstant(), day.assumptions, reading);
   }
   const read = plainReading({ ...phrase, text: bound.pointText }, reading);
-  // "after 5 today" said at 5:30: the clock has passed, what is left of the day after it has not.
-  const passed = read.kind === "question" && read.reason === "in-the-past" && read.at !== undefined && bound.side === "after";
-  const point = passed ? { at: read.at!.toZonedDateTimeISO(reading.callerZone), assumptions: [] } : read;
-  if ("kind" in point && point.kind === "question") return point;
-  if ("kind" in point && point.kind === "window") return quotable({ kind: "question", reason: "unclear-words", said: reading.said, unclear: bound.side });
-  let at = point.at.withTimeZone(zone);
+  let at: Temporal.ZonedDateTime;
+  let assumptions: Assumption[] = [];
+  if (read.kind === "point") {
+    at = read.at.withTimeZone(zone);
+    assumptions = read.assumptions;
+  } else if (read.kind === "question" && read.reason === "in-the-past" && read.at !== undefined && bound.side === "after") {
+    // "after 5 today" said at 5:30: the clock has passed, what is left of the day after it has not.
+    at = read.at.toZonedDateTimeISO(zone);
+  } else if (read.kind === "window") {
+    return quotable({ kind: "question", reason: "unclear-words", said: reading.said, unclear: bound.side });
+  } else {
+    return read;
+  }
   // The bound's day, or the part of it that was said ("tomorrow afternoon after 2" ends at 5pm).
   let day = at.toPlainDate();
   const part = Object.entries(PARTS_OF_DAY).find(([name]) => bound.pointText.split(" ").includes(name))?.[1];
@@ -340,8 +347,8 @@ function boundedReading(bound: Bound, phrase: PlainPhrase, reading: Reading): Ca
   }
   const from = zoned(day, part?.from ?? 0, 0, zone).instant;
   return bound.side === "after"
-    ? windowBetween(at.toInstant(), to, point.assumptions, reading)
-    : windowBetween(from, at.toInstant(), point.assumptions, reading);
+    ? windowBetween(at.toInstant(), to, assumptions, reading)
+    : windowBetween(from, at.toInstant(), assumptions, reading);
 }
 
 /**
